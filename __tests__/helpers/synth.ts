@@ -1,0 +1,85 @@
+/**
+ * Test fixtures: synthesize the whole App (cross-stack references resolved)
+ * from config overrides, and read resources out of the result.
+ */
+import { Testing, type TerraformStack } from "cdktf";
+import { buildApp, type ProjectStacks } from "../../main";
+import { loadConfig, type Config } from "../../lib/config";
+
+export interface SynthesizedStack {
+  /** The stack's Terraform JSON as Testing.synth returns it (for the cdktf matchers). */
+  readonly json: string;
+  /** The same, parsed. */
+  readonly tf: TerraformJson;
+}
+
+export interface TerraformJson {
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  output?: Record<string, { value: unknown; sensitive?: boolean; description?: string }>;
+  provider?: Record<string, unknown[]>;
+  terraform?: Record<string, unknown>;
+  locals?: Record<string, unknown>;
+}
+
+export interface SynthesizedApp {
+  readonly config: Config;
+  readonly stacks: ProjectStacks;
+  stack(name: keyof ProjectStacks): SynthesizedStack;
+}
+
+/** Config from defaults plus overrides given as cdktf.json context would give them. */
+export function testConfig(context: unknown = {}): Config {
+  return loadConfig({ context, env: {} });
+}
+
+const cache = new Map<string, SynthesizedApp>();
+
+/** Synthesizes every stack for the given overrides (cached per overrides within a test file). */
+export function synthApp(context: unknown = {}): SynthesizedApp {
+  const key = JSON.stringify(context);
+  const hit = cache.get(key);
+  if (hit) return hit;
+
+  const config = testConfig(context);
+  const app = Testing.app({ stackTraces: false });
+  const stacks = buildApp(app, config);
+  const all = Object.values(stacks) as TerraformStack[];
+  // Cross-stack references become outputs and remote state only once every stack is prepared.
+  all.forEach((s) => s.prepareStack());
+  const synthesized = new Map<string, SynthesizedStack>();
+  for (const [name, s] of Object.entries(stacks) as Array<[string, TerraformStack]>) {
+    const json = Testing.synth(s);
+    synthesized.set(name, { json, tf: JSON.parse(json) as TerraformJson });
+  }
+  const result: SynthesizedApp = {
+    config,
+    stacks,
+    stack(name) {
+      const s = synthesized.get(name);
+      if (!s) throw new Error(`no stack ${name}`);
+      return s;
+    },
+  };
+  cache.set(key, result);
+  return result;
+}
+
+/** All resources of one Terraform type in a stack, keyed by their logical id. */
+export function resourcesOf(stack: SynthesizedStack, type: string): Record<string, Record<string, unknown>> {
+  return stack.tf.resource?.[type] ?? {};
+}
+
+/** All data sources of one type in a stack. */
+export function dataOf(stack: SynthesizedStack, type: string): Record<string, Record<string, unknown>> {
+  return stack.tf.data?.[type] ?? {};
+}
+
+/** The only resource of a type whose logical id contains `idPart`; fails unless exactly one matches. */
+export function oneResource(stack: SynthesizedStack, type: string, idPart = ""): Record<string, unknown> {
+  const matches = Object.entries(resourcesOf(stack, type)).filter(([id]) => id.includes(idPart));
+  if (matches.length !== 1) {
+    throw new Error(`expected one ${type} matching "${idPart}", found ${matches.length}: ${matches.map(([id]) => id).join(", ")}`);
+  }
+  return (matches[0] as [string, Record<string, unknown>])[1];
+}

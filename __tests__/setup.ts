@@ -1,0 +1,4 @@
+import { Testing } from "cdktf";
+
+// Adds toHaveResourceWithProperties & co. to expect().
+Testing.setupJest();

@@ -1,0 +1,238 @@
+/**
+ * The configuration schema: field rules (zod) and the rules that relate
+ * fields to each other. Every message says what is allowed; `load.ts` adds
+ * the setting's path and the value it got.
+ */
+import { z } from "zod";
+import { KUBERNETES, kubernetesMinor } from "../versions";
+import { NODE_PORT_RANGE } from "../ports";
+import { cidrContains, cidrsOverlap, cidrSize, isCanonicalCidr, parseCidr } from "./cidr";
+
+const cidr = z.string().refine(isCanonicalCidr, {
+  message: "must be an IPv4 CIDR such as 10.0.0.0/16, with no host bits set",
+});
+
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/, {
+    message: "must be 3-24 characters of lowercase letters, digits and '-', starting with a letter",
+  });
+
+const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, {
+  message: "must be an AWS region name such as ap-northeast-2 or us-east-1",
+});
+
+const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, {
+  message: "must be an EC2 instance type such as t3.large",
+});
+
+const nodePort = z
+  .number()
+  .int({ message: "must be a whole number" })
+  .min(NODE_PORT_RANGE.min, { message: `must be within the NodePort range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}` })
+  .max(NODE_PORT_RANGE.max, { message: `must be within the NodePort range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}` });
+
+const positiveInt = (what: string) =>
+  z.number().int({ message: `must be a whole number of ${what}` }).positive({ message: `must be at least 1 ${what}` });
+
+const prometheusDuration = z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, {
+  message: "must be a Prometheus duration such as 5s, 30s, 7d",
+});
+
+const semver = z.string().regex(/^v?\d+\.\d+\.\d+$/, { message: "must be a version such as 1.2.3" });
+
+export const configSchema = z.strictObject({
+  name,
+  region,
+  availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, {
+    message: "must be an availability zone name such as ap-northeast-2a",
+  })),
+  tags: z.record(
+    z.string().min(1).max(128),
+    z.string().max(256, { message: "must be at most 256 characters (AWS tag value limit)" }),
+  ),
+  backend: z.strictObject({
+    type: z.enum(["local", "s3"], { message: "must be 'local' or 's3'" }),
+    directory: z.string().min(1, { message: "must be a directory path" }),
+    s3Bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name" }).nullable(),
+    s3KeyPrefix: z.string().regex(/^[A-Za-z0-9._/-]+$/, { message: "must be a key prefix of letters, digits, '.', '_', '-', '/'" }),
+    s3Region: region.nullable(),
+  }),
+  network: z.strictObject({
+    vpcCidr: cidr,
+    publicSubnetCidrs: z.array(cidr),
+    flowLogs: z.strictObject({
+      enabled: z.boolean(),
+      retentionDays: z
+        .number()
+        .refine((d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].includes(d), {
+          message: "must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... 3653 days",
+        }),
+      trafficType: z.enum(["ACCEPT", "REJECT", "ALL"], { message: "must be ACCEPT, REJECT or ALL" }),
+    }),
+  }),
+  access: z.strictObject({
+    adminCidrs: z.array(cidr),
+    publicIpLookupUrl: z.url({ protocol: /^https$/, message: "must be an https:// URL that answers with the caller's IPv4" }),
+    allowPublicNodePorts: z.boolean(),
+    sshKeyName: z.string().min(1).max(255).nullable(),
+  }),
+  nodePorts: z.strictObject({ bookinfo: nodePort, grafana: nodePort }),
+  cluster: z.strictObject({
+    kubernetesVersion: z.string().regex(/^1\.\d{2}\.\d{1,2}$/, { message: "must be a full Kubernetes version such as 1.28.15" }),
+    allowUnsupportedKubernetesVersion: z.boolean(),
+    podCidr: cidr,
+    serviceCidr: cidr,
+    controlPlaneHostNumber: z.number().int({ message: "must be a whole number" }),
+    controlPlane: z.strictObject({
+      instanceType,
+      rootVolumeGiB: z.number().int().min(20, { message: "must be at least 20 GiB (images, etcd, logs)" }).max(16384),
+    }),
+    workers: z.strictObject({
+      count: z.number().int({ message: "must be a whole number" }).min(1, { message: "must be at least 1 (workloads do not run on the control plane)" }).max(50, { message: "must be at most 50" }),
+      instanceType,
+      rootVolumeGiB: z.number().int().min(20, { message: "must be at least 20 GiB (images, logs)" }).max(16384),
+    }),
+    nodeGeneration: positiveInt("generations"),
+    readinessTimeoutMinutes: z.number().int().min(5, { message: "must be at least 5 minutes (a node boots and installs packages first)" }).max(120),
+  }),
+  versions: z.strictObject({
+    flannelChart: semver,
+    linkerdCrdsChart: semver,
+    linkerdControlPlaneChart: semver,
+    kubePrometheusStackChart: semver,
+    bookinfoImageTag: semver,
+    fortioImage: z.string().regex(/^[a-z0-9./-]+:[A-Za-z0-9._-]+$/, { message: "must be an image reference with a tag, e.g. fortio/fortio:1.69.5" }),
+  }),
+  platform: z.strictObject({
+    helmTimeoutSeconds: z.number().int().min(60, { message: "must be at least 60 seconds" }).max(3600),
+    linkerd: z.strictObject({
+      highAvailability: z.boolean(),
+      trustAnchorValidityHours: positiveInt("hours"),
+      issuerValidityHours: positiveInt("hours"),
+    }),
+    monitoring: z.strictObject({
+      retention: prometheusDuration,
+      scrapeInterval: prometheusDuration,
+      meshScrapeInterval: prometheusDuration,
+    }),
+  }),
+  apps: z.strictObject({
+    trafficRequestsPerSecond: z.number().positive({ message: "must be more than 0 requests per second" }).max(1000),
+    reviewsWeights: z.record(
+      z.enum(["v1", "v2", "v3"], { message: "must be one of the reviews versions v1, v2, v3" }),
+      z.number().int({ message: "must be a whole number" }).min(0, { message: "must be 0 or more" }),
+    ),
+    benchmark: z.strictObject({
+      enabled: z.boolean(),
+      requestsPerSecond: positiveInt("requests per second"),
+      durationSeconds: z.number().int().min(10, { message: "must be at least 10 seconds" }).max(3600),
+      connections: positiveInt("connections"),
+    }),
+  }),
+  alerting: z.strictObject({
+    availabilitySlo: z.number().gt(0.5, { message: "must be a fraction above 0.5 and below 1, e.g. 0.999" }).lt(1, { message: "must be a fraction above 0.5 and below 1, e.g. 0.999" }),
+    latencyP99ThresholdMs: positiveInt("milliseconds"),
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** A problem found by a cross-field rule: where, and what is allowed. */
+export interface RuleProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Prometheus duration → seconds (`1h30m` → 5400). */
+export function durationSeconds(d: string): number {
+  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+  let total = 0;
+  for (const [, n, unit] of d.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(n) * (units[unit as string] ?? 0);
+  return total;
+}
+
+/** Rules that relate settings to each other; run only once every field is valid. */
+export function crossFieldProblems(c: Config): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+
+  // Region and zones.
+  if (c.availabilityZones.length < 2) add("availabilityZones", "must list at least 2 availability zones");
+  c.availabilityZones.forEach((az, i) => {
+    if (!az.startsWith(c.region)) add(`availabilityZones[${i}]`, `must be a zone of region ${c.region}, e.g. ${c.region}a`);
+  });
+  if (new Set(c.availabilityZones).size !== c.availabilityZones.length) add("availabilityZones", "must not repeat a zone");
+
+  // Subnets.
+  const subnets = c.network.publicSubnetCidrs;
+  if (subnets.length !== c.availabilityZones.length) {
+    add("network.publicSubnetCidrs", `must list one subnet per availability zone (${c.availabilityZones.length})`);
+  }
+  subnets.forEach((s, i) => {
+    if (!cidrContains(c.network.vpcCidr, s)) add(`network.publicSubnetCidrs[${i}]`, `must lie inside the VPC ${c.network.vpcCidr}`);
+    subnets.slice(0, i).forEach((other, j) => {
+      if (cidrsOverlap(s, other)) add(`network.publicSubnetCidrs[${i}]`, `must not overlap network.publicSubnetCidrs[${j}] (${other})`);
+    });
+  });
+  const firstSubnet = subnets[0];
+  if (firstSubnet && parseCidr(firstSubnet)) {
+    // AWS reserves the first four addresses and the last one of every subnet.
+    const max = cidrSize(firstSubnet) - 2;
+    const n = c.cluster.controlPlaneHostNumber;
+    if (n < 4 || n > max) add("cluster.controlPlaneHostNumber", `must be between 4 and ${max}: a usable address of the first subnet ${firstSubnet}`);
+  }
+
+  // Pod and service networks.
+  if (cidrsOverlap(c.cluster.podCidr, c.network.vpcCidr)) add("cluster.podCidr", `must not overlap the VPC ${c.network.vpcCidr}`);
+  if (cidrsOverlap(c.cluster.serviceCidr, c.network.vpcCidr)) add("cluster.serviceCidr", `must not overlap the VPC ${c.network.vpcCidr}`);
+  if (cidrsOverlap(c.cluster.serviceCidr, c.cluster.podCidr)) add("cluster.serviceCidr", `must not overlap cluster.podCidr ${c.cluster.podCidr}`);
+
+  // Access: nothing but the NodePorts may ever be open to the world.
+  c.access.adminCidrs.forEach((a, i) => {
+    if (a.endsWith("/0")) {
+      add(
+        `access.adminCidrs[${i}]`,
+        "must not be a /0: the API server and SSH are never open to the internet (to open only the NodePorts, set access.allowPublicNodePorts)",
+      );
+    }
+  });
+
+  // NodePorts.
+  if (c.nodePorts.bookinfo === c.nodePorts.grafana) add("nodePorts.grafana", `must differ from nodePorts.bookinfo (${c.nodePorts.bookinfo})`);
+
+  // Kubernetes version window.
+  const minor = Number(kubernetesMinor(c.cluster.kubernetesVersion).split(".")[1]);
+  const { min, max } = KUBERNETES.linkerdSupportedMinors;
+  if ((minor < min || minor > max) && !c.cluster.allowUnsupportedKubernetesVersion) {
+    add(
+      "cluster.kubernetesVersion",
+      `must be 1.${min}.x to 1.${max}.x: Linkerd stable-2.14 supports only those minors ` +
+        "(set cluster.allowUnsupportedKubernetesVersion to true to deploy another version at your own risk)",
+    );
+  }
+
+  // Backend.
+  if (c.backend.type === "s3" && !c.backend.s3Bucket) add("backend.s3Bucket", "must be set when backend.type is 's3'");
+
+  // Linkerd HA: three replicas with required anti-affinity need three workers.
+  if (c.platform.linkerd.highAvailability && c.cluster.workers.count < 3) {
+    add("platform.linkerd.highAvailability", `needs cluster.workers.count of at least 3 (it is ${c.cluster.workers.count}): HA runs 3 replicas on distinct nodes`);
+  }
+  if (c.platform.linkerd.issuerValidityHours > c.platform.linkerd.trustAnchorValidityHours) {
+    add("platform.linkerd.issuerValidityHours", `must not exceed platform.linkerd.trustAnchorValidityHours (${c.platform.linkerd.trustAnchorValidityHours})`);
+  }
+
+  // Monitoring.
+  const mesh = durationSeconds(c.platform.monitoring.meshScrapeInterval);
+  if (mesh < 1 || mesh > 5) add("platform.monitoring.meshScrapeInterval", "must be between 1s and 5s (KPI: mesh metrics fresh within 5 s)");
+  if (durationSeconds(c.platform.monitoring.retention) < 3 * 86400) {
+    add("platform.monitoring.retention", "must be at least 3d: the slowest SLO alert window is 3 days");
+  }
+
+  // Traffic split.
+  const weights = Object.values(c.apps.reviewsWeights);
+  if (!weights.some((w) => w > 0)) add("apps.reviewsWeights", "must give at least one reviews version a positive weight");
+
+  return problems;
+}

@@ -1,0 +1,87 @@
+/**
+ * Every version this project deploys, in one place.
+ *
+ * Config defaults, tests and docs read from here; no other file spells a
+ * version. Changing one of these is a reviewed change of what runs in the
+ * cluster, so each entry says where the value comes from.
+ */
+
+/** Kubernetes, installed from pkgs.k8s.io (one apt repository per minor). */
+export const KUBERNETES = {
+  /** Default cluster version: the newest minor Linkerd stable-2.14 supports, at its last patch. */
+  version: "1.28.15",
+  /** Debian package revision that pkgs.k8s.io appends (`kubelet=1.28.15-1.1`). */
+  packageRevision: "1.1",
+  /** The Kubernetes minors Linkerd stable-2.14.x supports (its release notes: 1.21 to 1.28). */
+  linkerdSupportedMinors: { min: 21, max: 28 },
+} as const;
+
+/** Ubuntu LTS release the nodes boot from (Canonical's published AMIs). */
+export const UBUNTU = {
+  release: "24.04",
+  codename: "noble",
+  /** Canonical's AWS account, the owner of the official Ubuntu AMIs. */
+  amiOwner: "099720109477",
+} as const;
+
+/** Helm charts, with the repository each one is pulled from. */
+export const CHARTS = {
+  flannel: { repository: "https://flannel-io.github.io/flannel/", chart: "flannel", version: "v0.28.9" },
+  linkerdCrds: { repository: "https://helm.linkerd.io/stable", chart: "linkerd-crds", version: "1.8.0" },
+  linkerdControlPlane: { repository: "https://helm.linkerd.io/stable", chart: "linkerd-control-plane", version: "1.16.11" },
+  kubePrometheusStack: {
+    repository: "https://prometheus-community.github.io/helm-charts",
+    chart: "kube-prometheus-stack",
+    version: "88.5.3",
+  },
+} as const;
+
+/** The Linkerd release the charts above install (for docs, checks and dashboards). */
+export const LINKERD = {
+  version: "stable-2.14.10",
+} as const;
+
+/**
+ * Grafana.com dashboards for Linkerd, at the revisions Linkerd stable-2.14.10
+ * pins in its own Grafana values (grafana/values.yaml at that tag). Without a
+ * revision the Grafana chart fetches revision 1.
+ */
+export const LINKERD_DASHBOARDS = {
+  "linkerd-top-line": { gnetId: 15474, revision: 4 },
+  "linkerd-deployment": { gnetId: 15475, revision: 6 },
+  "linkerd-pod": { gnetId: 15477, revision: 3 },
+  "linkerd-namespace": { gnetId: 15478, revision: 3 },
+  "linkerd-kubernetes": { gnetId: 15479, revision: 2 },
+  "linkerd-service": { gnetId: 15480, revision: 3 },
+  "linkerd-route": { gnetId: 15481, revision: 3 },
+  "linkerd-authority": { gnetId: 15482, revision: 3 },
+  "linkerd-health": { gnetId: 15486, revision: 3 },
+} as const;
+
+/** Container images that are not pinned by a chart. */
+export const IMAGES = {
+  /** Istio's Bookinfo sample (release-1.20 manifests use these tags). */
+  bookinfo: {
+    registry: "docker.io/istio",
+    tag: "1.18.0",
+  },
+  /** Load client for the continuous traffic generator and the mesh-overhead benchmark. */
+  fortio: "fortio/fortio:1.69.5",
+} as const;
+
+/** Terraform providers, as pinned by the prebuilt @cdktf/provider-* packages (for docs). */
+export const TERRAFORM_PROVIDERS = {
+  aws: "6.25.0",
+  helm: "3.1.1",
+  kubernetes: "2.38.0",
+  tls: "4.1.0",
+  random: "3.7.2",
+  http: "3.5.0",
+  time: "0.13.1",
+} as const;
+
+/** `1.28.15` → `1.28`. */
+export function kubernetesMinor(version: string): string {
+  const [major, minor] = version.split(".");
+  return `${major}.${minor}`;
+}

@@ -1,0 +1,37 @@
+/**
+ * The CDKTF app: configuration in, stacks out.
+ *
+ *   network → cluster → platform → apps
+ *
+ * `buildApp` is what tests call with their own App and config.
+ */
+import { App } from "cdktf";
+import { CONTEXT_KEY, ConfigError, loadConfig, type Config } from "./lib/config";
+import { NetworkStack } from "./stacks/network/network-stack";
+
+export interface ProjectStacks {
+  readonly network: NetworkStack;
+}
+
+export function buildApp(app: App, config: Config): ProjectStacks {
+  const network = new NetworkStack(app, config);
+  return { network };
+}
+
+function main(): void {
+  const app = new App();
+  let config: Config;
+  try {
+    config = loadConfig({ context: app.node.tryGetContext(CONTEXT_KEY), env: process.env });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+  buildApp(app, config);
+  app.synth();
+}
+
+if (require.main === module) main();
