@@ -1,0 +1,37 @@
+/**
+ * Real tools the tests run (shellcheck, promtool, amtool, cloud-init).
+ *
+ * A missing tool fails the test with the command that installs it. On a
+ * developer laptop, MESH_SKIP_MISSING_TOOLS=1 turns that into a skip; CI
+ * (CI set) never skips.
+ */
+import { execFileSync } from "node:child_process";
+
+export function toolSkipAllowed(): boolean {
+  return process.env.MESH_SKIP_MISSING_TOOLS === "1" && !process.env.CI;
+}
+
+function findOnPath(name: string): string | null {
+  try {
+    return execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The tool's path; null when it is missing and skipping is allowed (the
+ * caller then skips); throws when it is missing otherwise.
+ */
+export function requireTool(name: string, debianPackage: string): string | null {
+  const found = findOnPath(name);
+  if (found) return found;
+  if (toolSkipAllowed()) {
+    console.warn(`skipping: ${name} is not installed (sudo apt-get install -y ${debianPackage})`);
+    return null;
+  }
+  throw new Error(
+    `${name} is not installed; these tests need it. Install it with: sudo apt-get install -y ${debianPackage}` +
+      " (or set MESH_SKIP_MISSING_TOOLS=1 on a developer machine to skip these tests; CI never skips)",
+  );
+}
