@@ -30,3 +30,47 @@ export const LINKERD_JOBS = {
   proxy: "linkerd-proxy",
   controller: "linkerd-controller",
 } as const;
+
+/** Port names on Services the verify command reaches through the API server's service proxy. */
+export const MONITORING_SERVICE_PORTS = {
+  /** kube-prometheus-stack's `prometheus.prometheusSpec.portName` default. */
+  prometheus: "http-web",
+} as const;
+
+/** Linkerd control-plane objects the verify command inspects. */
+export const LINKERD_OBJECTS = {
+  /** Deployments that make the control plane complete. */
+  deployments: ["linkerd-identity", "linkerd-destination", "linkerd-proxy-injector"],
+  /** Secret holding the identity issuer (intermediate CA) certificate, key `crt.pem`. */
+  issuerSecret: "linkerd-identity-issuer",
+  /** ConfigMap holding the trust anchor bundle, key `ca-bundle.crt`. */
+  trustRootsConfigMap: "linkerd-identity-trust-roots",
+  /** Name of the proxy container the injector adds to meshed pods. */
+  proxyContainer: "linkerd-proxy",
+} as const;
+
+/** Bookinfo workloads (istio release-1.20 sample names). ServiceAccounts are `bookinfo-<service>`. */
+export const BOOKINFO = {
+  services: ["productpage", "details", "reviews", "ratings"],
+  deployments: {
+    productpage: "productpage-v1",
+    details: "details-v1",
+    ratings: "ratings-v1",
+    reviews: { v1: "reviews-v1", v2: "reviews-v2", v3: "reviews-v3" },
+  },
+} as const;
+
+/** The ServiceAccount of a Bookinfo service's pods (`reviews` → `bookinfo-reviews`). */
+export function bookinfoServiceAccount(service: string): string {
+  return `bookinfo-${service}`;
+}
+
+/** The continuous traffic generator: a meshed Deployment (and its ServiceAccount) in the bookinfo namespace. */
+export const TRAFFIC_GENERATOR = {
+  deployment: "traffic-generator",
+  serviceAccount: "traffic-generator",
+  namespace: NAMESPACES.bookinfo,
+} as const;
+
+/** Every Prometheus rule group of the project's SLO rules and alerts starts with this name. */
+export const SLO_RULE_GROUP_PREFIX = "bookinfo-slo";
