@@ -35,15 +35,20 @@ export function testConfig(context: unknown = {}): Config {
 
 const cache = new Map<string, SynthesizedApp>();
 
-/** Synthesizes every stack for the given overrides (cached per overrides within a test file). */
-export function synthApp(context: unknown = {}): SynthesizedApp {
+/**
+ * Synthesizes every stack for the given overrides (cached per overrides
+ * within a test file). `tamper` may add to the stacks before synthesis, to
+ * build a deliberately bad stack that a check must catch.
+ */
+export function synthApp(context: unknown = {}, tamper?: (stacks: ProjectStacks) => void): SynthesizedApp {
   const key = JSON.stringify(context);
-  const hit = cache.get(key);
+  const hit = tamper ? undefined : cache.get(key);
   if (hit) return hit;
 
   const config = testConfig(context);
   const app = Testing.app({ stackTraces: false });
   const stacks = buildApp(app, config);
+  tamper?.(stacks);
   const all = Object.values(stacks) as TerraformStack[];
   // Cross-stack references become outputs and remote state only once every stack is prepared.
   all.forEach((s) => s.prepareStack());
@@ -61,7 +66,7 @@ export function synthApp(context: unknown = {}): SynthesizedApp {
       return s;
     },
   };
-  cache.set(key, result);
+  if (!tamper) cache.set(key, result);
   return result;
 }
 
