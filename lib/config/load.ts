@@ -8,7 +8,8 @@
  *   cluster.workers.count      → MESH_CLUSTER__WORKERS__COUNT=3
  *   access.adminCidrs          → MESH_ACCESS__ADMIN_CIDRS=203.0.113.7/32,198.51.100.0/24
  *   apps.reviewsWeights        → MESH_APPS__REVIEWS_WEIGHTS='{"v1":0,"v3":1}'
- * Numbers and booleans are parsed, lists are comma-separated, maps are JSON,
+ * Numbers and booleans are parsed, lists are comma-separated, maps are JSON
+ * (a map given anywhere replaces the default map as a whole),
  * and an empty value means null for settings that may be unset.
  */
 import deepmerge from "deepmerge";
@@ -17,6 +18,9 @@ import { Config, configSchema, crossFieldProblems } from "./schema";
 
 export const ENV_PREFIX = "MESH_";
 export const CONTEXT_KEY = "config";
+
+/** Settings whose value is a map: an override replaces the whole map. */
+const MAP_SETTINGS = new Set(["tags", "reviewsWeights"]);
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -41,7 +45,7 @@ export function envName(path: readonly string[]): string {
 
 /** Every leaf setting's path, with its default (the variables users can set). */
 export function settingPaths(node: unknown = DEFAULT_CONFIG, prefix: string[] = []): Array<{ path: string[]; default: unknown }> {
-  const isMap = prefix.join(".") === "tags" || prefix.join(".") === "apps.reviewsWeights";
+  const isMap = MAP_SETTINGS.has(prefix[prefix.length - 1] ?? "");
   if (node !== null && typeof node === "object" && !Array.isArray(node) && !isMap) {
     return Object.entries(node).flatMap(([k, v]) => settingPaths(v, [...prefix, k]));
   }
@@ -87,7 +91,10 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((s, key) => (typeof key === "number" ? `${s}[${key}]` : s ? `${s}.${String(key)}` : String(key)), "");
 }
 
-const overwriteArrays = { arrayMerge: (_target: unknown[], source: unknown[]) => source };
+const mergeOptions: deepmerge.Options = {
+  arrayMerge: (_target: unknown[], source: unknown[]) => source,
+  customMerge: (key: string) => (MAP_SETTINGS.has(key) ? (_target: unknown, source: unknown) => source : undefined),
+};
 
 /** Loads and validates the configuration; throws ConfigError listing every problem. */
 export function loadConfig(sources: ConfigSources = {}): Config {
@@ -113,7 +120,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const merged = deepmerge.all([DEFAULT_CONFIG, context as object, fromEnv], overwriteArrays);
+  const merged = deepmerge.all([DEFAULT_CONFIG, context as object, fromEnv], mergeOptions);
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     for (const issue of result.error.issues) {

@@ -119,7 +119,7 @@ export const configSchema = z.strictObject({
   }),
   apps: z.strictObject({
     trafficRequestsPerSecond: z.number().positive({ message: "must be more than 0 requests per second" }).max(1000),
-    reviewsWeights: z.record(
+    reviewsWeights: z.partialRecord(
       z.enum(["v1", "v2", "v3"], { message: "must be one of the reviews versions v1, v2, v3" }),
       z.number().int({ message: "must be a whole number" }).min(0, { message: "must be 0 or more" }),
     ),
