@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian/Ubuntu machine for this project and synthesizes every
+# stack: the Debian packages the tests use, the npm packages from the lock
+# file, then `cdktf synth`. Safe to run again.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+# Tools the tests run for real: shell linting, cloud-init schema checks,
+# Prometheus rule checks and unit tests, Alertmanager config checks,
+# certificates for the local test servers, and GNU time for `npm run bench`.
+DEBIAN_PACKAGES=(shellcheck cloud-init prometheus prometheus-alertmanager openssl time)
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  echo "Installing Debian packages: ${missing[*]}"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "Node.js 20 or newer is required (found $(node --version))." >&2
+  exit 1
+fi
+
+npm ci --no-audit --no-fund
+
+export CHECKPOINT_DISABLE=1
+npx cdktf synth
+echo
+echo "Synthesized Terraform configuration, one folder per stack:"
+for dir in cdktf.out/stacks/*/; do
+  echo "  $(pwd)/${dir%/}"
+done
