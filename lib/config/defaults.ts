@@ -11,6 +11,7 @@ import { PORTS } from "../ports";
 export const DEFAULT_CONFIG = {
   /** Prefix of every AWS name and the Kubernetes cluster name. */
   name: "k8s-mesh",
+  /** AWS region of every resource. */
   region: "ap-northeast-2",
   /** Availability zones of the public subnets, one per subnet. */
   availabilityZones: ["ap-northeast-2a", "ap-northeast-2c"],
@@ -20,20 +21,27 @@ export const DEFAULT_CONFIG = {
   /** Where Terraform state lives. `local`: files under `directory` (relative to the project root). */
   backend: {
     type: "local" as "local" | "s3",
+    /** Folder of the local state files, relative to the project root (kept out of cdktf.out). */
     directory: "terraform-state",
-    /** S3 backend settings, used when type is `s3`. */
+    /** S3 bucket of the state when type is `s3` (it must exist already, outside these stacks). */
     s3Bucket: null as string | null,
+    /** S3 key prefix; each stack's state is `<prefix>/<stack>.tfstate`. */
     s3KeyPrefix: "k8s-mesh",
+    /** Region of the state bucket; unset: the deployment's region. */
     s3Region: null as string | null,
   },
 
   network: {
+    /** Address range of the VPC. */
     vpcCidr: "10.0.0.0/16",
     /** One public subnet per availability zone, in the same order. */
     publicSubnetCidrs: ["10.0.1.0/24", "10.0.2.0/24"],
     flowLogs: {
+      /** Record VPC flow logs to CloudWatch Logs. */
       enabled: false,
+      /** Days CloudWatch keeps the flow logs. */
       retentionDays: 30,
+      /** Which flows to record: ACCEPT, REJECT or ALL. */
       trafficType: "REJECT" as "ACCEPT" | "REJECT" | "ALL",
     },
   },
@@ -53,25 +61,35 @@ export const DEFAULT_CONFIG = {
   },
 
   nodePorts: {
+    /** NodePort of Bookinfo's productpage (http://<node>:<port>/productpage). */
     bookinfo: PORTS.bookinfoNodePort.port,
+    /** NodePort of Grafana. */
     grafana: PORTS.grafanaNodePort.port,
   },
 
   cluster: {
+    /** Kubernetes version (full patch version; packages from pkgs.k8s.io). */
     kubernetesVersion: KUBERNETES.version,
     /** Allow a Kubernetes version outside the window Linkerd stable-2.14 supports. */
     allowUnsupportedKubernetesVersion: false,
+    /** Pod network (kubeadm podSubnet and the Flannel network); outside the VPC. */
     podCidr: "10.244.0.0/16",
+    /** Service (ClusterIP) network; outside the VPC and the pod network. */
     serviceCidr: "10.96.0.0/12",
     /** Host number of the control plane's fixed private IP inside the first subnet. */
     controlPlaneHostNumber: 10,
     controlPlane: {
+      /** EC2 instance type of the control plane. */
       instanceType: "t3.medium",
+      /** Size of the control plane's encrypted gp3 root volume, in GiB. */
       rootVolumeGiB: 30,
     },
     workers: {
+      /** Number of worker nodes (Auto Scaling group size). */
       count: 2,
+      /** EC2 instance type of the workers (monitoring alone needs about 2 GiB). */
       instanceType: "t3.large",
+      /** Size of each worker's encrypted gp3 root volume, in GiB. */
       rootVolumeGiB: 40,
     },
     /**
@@ -84,11 +102,17 @@ export const DEFAULT_CONFIG = {
   },
 
   versions: {
+    /** Flannel Helm chart version (the CNI). */
     flannelChart: CHARTS.flannel.version,
+    /** linkerd-crds Helm chart version. */
     linkerdCrdsChart: CHARTS.linkerdCrds.version,
+    /** linkerd-control-plane Helm chart version. */
     linkerdControlPlaneChart: CHARTS.linkerdControlPlane.version,
+    /** kube-prometheus-stack Helm chart version. */
     kubePrometheusStackChart: CHARTS.kubePrometheusStack.version,
+    /** Tag of the Bookinfo images. */
     bookinfoImageTag: IMAGES.bookinfo.tag,
+    /** Load client image (traffic generator and benchmark). */
     fortioImage: IMAGES.fortio,
   },
 
@@ -96,6 +120,7 @@ export const DEFAULT_CONFIG = {
     /** Seconds Helm waits for a release's workloads to become ready. */
     helmTimeoutSeconds: 900,
     linkerd: {
+      /** Linkerd's HA mode (3 replicas on distinct nodes; needs 3 workers). */
       highAvailability: false,
       /** Validity of the mesh trust anchor (root CA). */
       trustAnchorValidityHours: 87600,
@@ -118,9 +143,13 @@ export const DEFAULT_CONFIG = {
     /** Relative weights of the reviews versions (the canary knob). */
     reviewsWeights: { v1: 1, v2: 1, v3: 1 } as Record<string, number>,
     benchmark: {
+      /** Deploy the mesh-overhead benchmark (an unmeshed Bookinfo copy and a load Job). */
       enabled: false,
+      /** Benchmark load: requests per second, against each copy. */
       requestsPerSecond: 50,
+      /** Benchmark load: seconds per run. */
       durationSeconds: 120,
+      /** Benchmark load: concurrent connections. */
       connections: 8,
     },
   },

@@ -40,7 +40,9 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** `workers.count` → `WORKERS__COUNT`. */
 export function envName(path: readonly string[]): string {
-  return ENV_PREFIX + path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()).join("__");
+  // A unit stays one word: rootVolumeGiB → ROOT_VOLUME_GIB.
+  const words = (p: string) => p.replace(/GiB\b/g, "Gib").replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+  return ENV_PREFIX + path.map(words).join("__");
 }
 
 /** Every leaf setting's path, with its default (the variables users can set). */

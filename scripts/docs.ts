@@ -1,0 +1,123 @@
+/**
+ * Generates the README's reference tables from the code, so the docs never
+ * drift from it: every setting (from lib/config/defaults.ts, with its doc
+ * comment and environment variable), every version (lib/versions.ts) and
+ * every port (lib/ports.ts).
+ *
+ *   npm run docs          # rewrite the generated parts of README.md
+ *   npm run docs -- --check   # exit 1 if README.md is out of date
+ *
+ * Generated parts sit between `<!-- BEGIN GENERATED: name -->` and
+ * `<!-- END GENERATED: name -->` markers.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { envName, settingPaths } from "../lib/config";
+import { PORTS } from "../lib/ports";
+import { CHARTS, IMAGES, KUBERNETES, LINKERD, LINKERD_DASHBOARDS, TERRAFORM_PROVIDERS, UBUNTU } from "../lib/versions";
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** Doc comments of lib/config/defaults.ts, by dotted setting path. */
+export function settingDescriptions(source: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const stack: string[] = [];
+  let comment: string[] = [];
+  let inComment = false;
+  for (const line of source.split("\n")) {
+    const trimmed = line.trim();
+    if (trimmed.startsWith("/**")) {
+      inComment = !trimmed.endsWith("*/");
+      comment = [trimmed.replace(/^\/\*\*\s?/, "").replace(/\s?\*\/$/, "")];
+      continue;
+    }
+    if (inComment) {
+      if (trimmed.endsWith("*/")) inComment = false;
+      comment.push(trimmed.replace(/^\*\/?\s?/, "").replace(/\s?\*\/$/, ""));
+      continue;
+    }
+    const depth = (line.length - line.trimStart().length) / 2 - 1;
+    const key = /^(\w+): /.exec(trimmed)?.[1];
+    if (key !== undefined && depth >= 0) {
+      stack.length = depth;
+      stack.push(key);
+      const text = comment.filter((c) => c !== "").join(" ");
+      if (text) out.set(stack.join("."), text);
+      comment = [];
+    } else if (!trimmed.startsWith("//")) {
+      comment = [];
+    }
+  }
+  return out;
+}
+
+function cell(value: unknown): string {
+  const text = value === null ? "unset" : typeof value === "string" ? value : JSON.stringify(value);
+  return "`" + text.replace(/\|/g, "\\|") + "`";
+}
+
+export function configTable(): string {
+  const descriptions = settingDescriptions(readFileSync(path.join(ROOT, "lib/config/defaults.ts"), "utf8"));
+  const rows = settingPaths().map(({ path: p, default: d }) => {
+    const dotted = p.join(".");
+    // A leaf without its own comment inherits its group's (e.g. flowLogs.enabled).
+    const description = descriptions.get(dotted) ?? descriptions.get(p.slice(0, -1).join(".")) ?? "";
+    return `| \`${dotted}\` | \`${envName(p)}\` | ${cell(d)} | ${description} |`;
+  });
+  return ["| Setting (cdktf.json `context.config`) | Environment variable | Default | Meaning |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+export function versionsTable(): string {
+  const rows: Array<[string, string]> = [
+    ["Kubernetes (kubeadm, kubelet, kubectl)", KUBERNETES.version],
+    [`Ubuntu LTS (${UBUNTU.codename})`, UBUNTU.release],
+    ["Linkerd", LINKERD.version],
+    ...Object.values(CHARTS).map((c): [string, string] => [`Helm chart ${c.chart} (${c.repository})`, c.version]),
+    ["Bookinfo images", `${IMAGES.bookinfo.registry}/examples-bookinfo-*:${IMAGES.bookinfo.tag}`],
+    ["Load client (traffic generator, benchmark)", IMAGES.fortio],
+    ...Object.entries(TERRAFORM_PROVIDERS).map(([name, v]): [string, string] => [`Terraform provider hashicorp/${name}`, v]),
+    ["Linkerd Grafana dashboards (grafana.com id @ revision)", Object.entries(LINKERD_DASHBOARDS).map(([n, d]) => `${n} ${d.gnetId}@${d.revision}`).join(", ")],
+  ];
+  return ["| Component | Version |", "|---|---|", ...rows.map(([c, v]) => `| ${c} | \`${v}\` |`)].join("\n");
+}
+
+export function portsTable(): string {
+  const rows = Object.entries(PORTS).map(([name, p]) => {
+    const port = "toPort" in p ? `${p.port}-${p.toPort}` : String(p.port);
+    return `| ${port}/${p.protocol} | \`${name}\` | ${p.reach} | ${p.description} |`;
+  });
+  return ["| Port | Name | Reached from | Purpose |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+export const GENERATED: Record<string, () => string> = { config: configTable, versions: versionsTable, ports: portsTable };
+
+/** README text with every generated part rendered anew. */
+export function renderReadme(readme: string): string {
+  let out = readme;
+  for (const [name, render] of Object.entries(GENERATED)) {
+    const begin = `<!-- BEGIN GENERATED: ${name} -->`;
+    const end = `<!-- END GENERATED: ${name} -->`;
+    const start = out.indexOf(begin);
+    const stop = out.indexOf(end);
+    if (start < 0 || stop < start) throw new Error(`README.md lacks the markers ${begin} ... ${end}`);
+    out = out.slice(0, start + begin.length) + "\n" + render() + "\n" + out.slice(stop);
+  }
+  return out;
+}
+
+function main(): void {
+  const file = path.join(ROOT, "README.md");
+  const current = readFileSync(file, "utf8");
+  const rendered = renderReadme(current);
+  if (process.argv.includes("--check")) {
+    if (rendered !== current) {
+      console.error("README.md is out of date with the code: run `npm run docs`");
+      process.exit(1);
+    }
+    return;
+  }
+  writeFileSync(file, rendered);
+  console.log(rendered === current ? "README.md already up to date" : "README.md updated");
+}
+
+if (require.main === module) main();
