@@ -67,6 +67,11 @@ export const IMAGES = {
   },
   /** Load client for the continuous traffic generator and the mesh-overhead benchmark. */
   fortio: "fortio/fortio:1.69.5",
+  /**
+   * Kubernetes' pause image (kubeadm 1.28's sandbox image), run by the
+   * platform's node-readiness gate: one tiny pod per node.
+   */
+  pause: "registry.k8s.io/pause:3.9",
 } as const;
 
 /** Terraform providers, as pinned by the prebuilt @cdktf/provider-* packages (for docs). */

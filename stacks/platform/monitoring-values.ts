@@ -1,0 +1,73 @@
+/**
+ * kube-prometheus-stack values: Prometheus (retention, selectors that take
+ * every namespace's monitors and rules, the mesh scrape jobs), Grafana
+ * (NodePort, Linkerd dashboards), Alertmanager (route tree, webhook Secret)
+ * and the Operator's admission-webhook Jobs kept out of the mesh.
+ *
+ * Secrets (the Grafana admin password) are not in here: they go to Helm as
+ * sensitive values (see MONITORING_SENSITIVE_VALUE_PATHS).
+ */
+import type { Config } from "../../lib/config";
+import { PORTS } from "../../lib/ports";
+import { MONITORING_SERVICE_PORTS } from "../../lib/k8s-names";
+import { alertmanagerConfig, ALERTMANAGER_WEBHOOK_SECRET } from "../../lib/alerting/alertmanager";
+import { meshScrapeConfigs } from "./mesh-scrape";
+import { GRAFANA_PROMETHEUS_DATASOURCE, linkerdDashboardProviders, linkerdDashboards } from "./grafana-dashboards";
+import { NO_MESH } from "./privileged-namespace";
+
+/** Value paths of secrets handed to the chart with `set_sensitive`. */
+export const MONITORING_SENSITIVE_VALUE_PATHS = {
+  grafanaAdminPassword: "grafana.adminPassword",
+} as const;
+
+/**
+ * The Prometheus selectors that, when true, make Prometheus pick only
+ * objects labelled with this release. All false: the apps stack's
+ * PrometheusRules and monitors, in any namespace, are loaded too.
+ */
+export const PROMETHEUS_SELECTORS_NIL_USES_HELM_VALUES = [
+  "ruleSelectorNilUsesHelmValues",
+  "serviceMonitorSelectorNilUsesHelmValues",
+  "podMonitorSelectorNilUsesHelmValues",
+  "probeSelectorNilUsesHelmValues",
+  "scrapeConfigSelectorNilUsesHelmValues",
+] as const;
+
+export function kubePrometheusStackValues(config: Config) {
+  const { monitoring } = config.platform;
+  const selectors = Object.fromEntries(PROMETHEUS_SELECTORS_NIL_USES_HELM_VALUES.map((s) => [s, false]));
+  return {
+    prometheusOperator: {
+      admissionWebhooks: {
+        // A proxy in a run-to-completion hook Job keeps it running forever.
+        patch: { podAnnotations: { ...NO_MESH } },
+      },
+    },
+    prometheus: {
+      prometheusSpec: {
+        portName: MONITORING_SERVICE_PORTS.prometheus,
+        retention: monitoring.retention,
+        scrapeInterval: monitoring.scrapeInterval,
+        ...selectors,
+        additionalScrapeConfigs: meshScrapeConfigs(config),
+      },
+    },
+    alertmanager: {
+      config: alertmanagerConfig(config),
+      alertmanagerSpec: { secrets: [ALERTMANAGER_WEBHOOK_SECRET.name] },
+    },
+    grafana: {
+      service: {
+        type: "NodePort",
+        port: PORTS.grafanaService.port,
+        targetPort: PORTS.grafanaHttp.port,
+        nodePort: config.nodePorts.grafana,
+      },
+      sidecar: {
+        datasources: { name: GRAFANA_PROMETHEUS_DATASOURCE.name, uid: GRAFANA_PROMETHEUS_DATASOURCE.uid },
+      },
+      dashboardProviders: linkerdDashboardProviders(),
+      dashboards: linkerdDashboards(),
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The monitoring namespace (not meshed) and kube-prometheus-stack in it,
+ * with the Grafana admin password generated here and the Alertmanager
+ * webhook Secret created before the release that mounts it.
+ */
+import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
+import type { HelmProvider } from "@cdktf/provider-helm/lib/provider";
+import type { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { Password } from "@cdktf/provider-random/lib/password";
+import type { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import type { Config } from "../../lib/config";
+import { CHARTS } from "../../lib/versions";
+import { NAMESPACES, RELEASES } from "../../lib/k8s-names";
+import { ALERTMANAGER_WEBHOOK_SECRET } from "../../lib/alerting/alertmanager";
+import { ChartRelease } from "./helm-release";
+import { NO_MESH, PrivilegedNamespace } from "./privileged-namespace";
+import { kubePrometheusStackValues, MONITORING_SENSITIVE_VALUE_PATHS } from "./monitoring-values";
+
+/** Length of the generated Grafana admin password (letters and digits only: safe in Helm's --set syntax). */
+const GRAFANA_PASSWORD_LENGTH = 32;
+
+export interface MonitoringProps {
+  readonly config: Config;
+  readonly kubernetes: KubernetesProvider;
+  readonly helm: HelmProvider;
+  readonly random: RandomProvider;
+  /** The Alertmanager webhook URL (sensitive; may be empty). */
+  readonly alertmanagerWebhookUrl: string;
+  /** What must be in place before the release installs. */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+export class Monitoring extends Construct {
+  readonly release: ChartRelease;
+  /** The Grafana admin password (sensitive). */
+  readonly grafanaAdminPassword: string;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { config } = props;
+
+    // node-exporter needs the host's network, PID namespace and filesystem.
+    const namespace = new PrivilegedNamespace(this, "namespace", {
+      provider: props.kubernetes,
+      name: NAMESPACES.monitoring,
+      annotations: NO_MESH,
+    });
+
+    const password = new Password(this, "grafana-admin-password", {
+      provider: props.random,
+      length: GRAFANA_PASSWORD_LENGTH,
+      special: false,
+    });
+    this.grafanaAdminPassword = password.result;
+
+    const webhook = new SecretV1(this, "alertmanager-webhook", {
+      provider: props.kubernetes,
+      metadata: { name: ALERTMANAGER_WEBHOOK_SECRET.name, namespace: namespace.name },
+      data: { [ALERTMANAGER_WEBHOOK_SECRET.key]: props.alertmanagerWebhookUrl },
+    });
+
+    this.release = new ChartRelease(this, "kube-prometheus-stack", {
+      provider: props.helm,
+      name: RELEASES.kubePrometheusStack,
+      source: CHARTS.kubePrometheusStack,
+      version: config.versions.kubePrometheusStackChart,
+      namespace: namespace.name,
+      values: kubePrometheusStackValues(config),
+      sensitiveValues: { [MONITORING_SENSITIVE_VALUE_PATHS.grafanaAdminPassword]: password.result },
+      timeoutSeconds: config.platform.helmTimeoutSeconds,
+      dependsOn: [...props.dependsOn, namespace.namespace, webhook],
+    });
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The platform on the cluster: pod network, monitoring and the Linkerd
+ * control plane, in the one order that succeeds on an empty cluster:
+ *
+ *   flannel (DaemonSet Ready)
+ *   → node-readiness gate (every node Ready with pod networking)
+ *   → Alertmanager webhook Secret, kube-prometheus-stack (Operator CRDs with it)
+ *   → linkerd namespace → linkerd-crds → linkerd-control-plane (Ready)
+ *
+ * Nothing here uses a custom resource: the mesh scrape jobs are plain
+ * Prometheus configuration, so no object waits on a CRD at plan time.
+ */
+import { Construct } from "constructs";
+import { TerraformOutput, TerraformVariable } from "cdktf";
+import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import type { Config } from "../../lib/config";
+import { ProjectStack, STACK_NAMES } from "../../lib/stack-base";
+import { kubeProviders } from "../../lib/kube-providers";
+import { OUTPUT_NAMES } from "../../lib/stack-outputs";
+import type { ClusterOutputs } from "../cluster/outputs";
+import { Flannel } from "./flannel";
+import { NodeReadinessGate } from "./node-readiness-gate";
+import { Monitoring } from "./monitoring";
+import { LinkerdIdentity } from "./linkerd-identity";
+import { Linkerd } from "./linkerd";
+import type { PlatformOutputs } from "./outputs";
+
+/** Terraform variable (TF_VAR_alertmanager_webhook_url) holding the Alertmanager webhook URL. */
+export const ALERTMANAGER_WEBHOOK_VARIABLE = "alertmanager_webhook_url";
+
+export class PlatformStack extends ProjectStack {
+  readonly outputs: PlatformOutputs;
+
+  constructor(scope: Construct, config: Config, cluster: ClusterOutputs) {
+    super(scope, STACK_NAMES.platform, config);
+
+    const { kubernetes, helm } = kubeProviders(this, cluster, { helm: true });
+    if (!helm) throw new Error("the platform stack needs the Helm provider");
+    const tls = new TlsProvider(this, "tls");
+    const random = new RandomProvider(this, "random");
+
+    const webhookUrl = new TerraformVariable(this, ALERTMANAGER_WEBHOOK_VARIABLE, {
+      type: "string",
+      default: "",
+      sensitive: true,
+      description: "Slack-compatible webhook URL Alertmanager sends pages and tickets to (empty: notifications fail and are logged)",
+    });
+
+    const flannel = new Flannel(this, "flannel", { config, kubernetes, helm });
+    const nodesReady = new NodeReadinessGate(this, "nodes-ready", {
+      config,
+      provider: kubernetes,
+      namespace: flannel.release.release.namespace,
+      dependsOn: [flannel.release.release],
+    });
+
+    const monitoring = new Monitoring(this, "monitoring", {
+      config,
+      kubernetes,
+      helm,
+      random,
+      alertmanagerWebhookUrl: webhookUrl.stringValue,
+      dependsOn: [nodesReady.deployment],
+    });
+
+    const identity = new LinkerdIdentity(this, "linkerd-identity", { config, provider: tls });
+    const linkerd = new Linkerd(this, "linkerd", {
+      config,
+      kubernetes,
+      helm,
+      identity,
+      dependsOn: [monitoring.release.release],
+    });
+
+    new TerraformOutput(this, OUTPUT_NAMES.platform.grafanaAdminPassword, {
+      value: monitoring.grafanaAdminPassword,
+      sensitive: true,
+      description: "Grafana admin password (user admin)",
+    });
+
+    this.outputs = {
+      linkerdNamespace: linkerd.controlPlane.release.namespace,
+      monitoringNamespace: monitoring.release.release.namespace,
+    };
+  }
+}
