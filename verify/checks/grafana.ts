@@ -1,0 +1,196 @@
+/** Grafana on its NodePort: health, admin login, the Linkerd dashboards and their data. */
+import { LINKERD_DASHBOARDS } from "../../lib/versions";
+import { GRAFANA_ADMIN_USER } from "../grafana";
+import { VerifyError } from "../http";
+import { need } from "../runner";
+import type { GrafanaDashboard, GrafanaDatasources, Panel, PromVector } from "../schemas";
+import type { Check, Outcome } from "../types";
+import { listSome } from "./cluster";
+
+export type DashboardKey = keyof typeof LINKERD_DASHBOARDS;
+export const DASHBOARD_KEYS = Object.keys(LINKERD_DASHBOARDS) as DashboardKey[];
+
+/** Queries tried per dashboard before concluding it shows no data. */
+export const MAX_QUERIES_PER_DASHBOARD = 4;
+
+/** Which Linkerd dashboard this is: by its provisioned file name (`<key>.json`) or its grafana.com id. */
+export function dashboardKey(d: GrafanaDashboard): DashboardKey | undefined {
+  const file = d.meta.provisionedExternalId?.split("/").pop()?.replace(/\.json$/, "");
+  const byFile = DASHBOARD_KEYS.find((k) => k === file);
+  if (byFile) return byFile;
+  return DASHBOARD_KEYS.find((k) => d.dashboard.gnetId != null && LINKERD_DASHBOARDS[k].gnetId === d.dashboard.gnetId);
+}
+
+export interface PanelQuery {
+  readonly panel: string;
+  readonly expr: string;
+  readonly datasource: Panel["datasource"];
+}
+
+/** Every PromQL target in the dashboard, rows' nested panels included, in layout order. */
+export function panelQueries(d: GrafanaDashboard): PanelQuery[] {
+  const out: PanelQuery[] = [];
+  const walk = (panels: readonly Panel[]) => {
+    for (const p of panels) {
+      for (const t of p.targets ?? []) {
+        if (t.expr && t.expr.trim() !== "") out.push({ panel: p.title || "(untitled)", expr: t.expr, datasource: t.datasource ?? p.datasource });
+      }
+      walk(p.panels ?? []);
+    }
+  };
+  walk(d.dashboard.panels);
+  return out;
+}
+
+/** Grafana's interval macros, replaced as a panel would at a short time range. */
+const INTERVAL_MACROS = /\$(__rate_interval|__interval_ms|__interval|__range_s|__range_ms|__range|interval)\b/g;
+
+/**
+ * Fills in a panel query as Grafana would with every template variable set to
+ * "All": `label="$var"` becomes `label=~".*"`, any other `$var` becomes `.*`.
+ */
+export function instantiate(expr: string): string {
+  return expr
+    .replace(INTERVAL_MACROS, (_m, name: string) => (name === "__interval_ms" || name === "__range_ms" ? "60000" : name === "__range_s" ? "60" : "1m"))
+    .replace(/([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"(\$\{?[A-Za-z_][A-Za-z0-9_]*(?::[a-z]+)?\}?|\[\[[A-Za-z_][A-Za-z0-9_]*\]\])"/g, '$1=~".*"')
+    .replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(?::[a-z]+)?\}|\$[A-Za-z_][A-Za-z0-9_]*|\[\[[A-Za-z_][A-Za-z0-9_]*\]\]/g, ".*");
+}
+
+/**
+ * The datasource uid a panel query runs against, resolved as Grafana does:
+ * no reference → the default datasource; a name or uid → that datasource;
+ * a dashboard datasource variable → the default Prometheus. An unresolved
+ * grafana.com import input (`${DS_...}`) or an unknown name is an error.
+ */
+export function resolveDatasource(ref: Panel["datasource"], list: GrafanaDatasources, d: GrafanaDashboard): string {
+  const fallback = () => {
+    const ds = list.find((x) => x.isDefault && x.type === "prometheus") ?? list.find((x) => x.type === "prometheus");
+    if (!ds) throw new VerifyError("Grafana has no Prometheus datasource");
+    return ds.uid;
+  };
+  if (ref === undefined || ref === null) return fallback();
+  const text = typeof ref === "string" ? ref : ref.uid;
+  if (text === undefined || text === "") return fallback();
+  if (/^\$\{DS_/.test(text)) throw new VerifyError(`panel datasource ${text} was never replaced at import: the dashboard is not wired to a datasource`);
+  const variable = text.match(/^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/)?.[1];
+  if (variable) {
+    if (d.dashboard.templating.list.some((v) => v.name === variable && v.type === "datasource")) return fallback();
+    throw new VerifyError(`panel datasource ${text} is not a datasource variable of the dashboard`);
+  }
+  const ds = list.find((x) => x.uid === text) ?? list.find((x) => x.name === text);
+  if (!ds) throw new VerifyError(`panel datasource ${JSON.stringify(text)} does not exist in Grafana (have: ${list.map((x) => x.name).join(", ")})`);
+  return ds.uid;
+}
+
+export interface FoundDashboards {
+  readonly found: Map<DashboardKey, GrafanaDashboard>;
+}
+
+export function decideDashboards(found: ReadonlyMap<string, GrafanaDashboard>): Outcome {
+  const missing = DASHBOARD_KEYS.filter((k) => !found.has(k));
+  const empty = DASHBOARD_KEYS.filter((k) => found.has(k) && panelQueries(found.get(k)!).length === 0);
+  const problems: string[] = [];
+  if (missing.length > 0) problems.push(`missing: ${missing.map((k) => `${k} (gnetId ${LINKERD_DASHBOARDS[k].gnetId})`).join(", ")}`);
+  if (empty.length > 0) problems.push(`no panel queries (download failed?): ${empty.join(", ")}`);
+  if (problems.length > 0) return { ok: false, evidence: problems.join("; ") };
+  return { ok: true, evidence: `${DASHBOARD_KEYS.length}/${DASHBOARD_KEYS.length} Linkerd dashboards present: ${DASHBOARD_KEYS.map((k) => `"${found.get(k)!.dashboard.title}"`).join(", ")}` };
+}
+
+export interface QueryAttempt {
+  readonly panel: string;
+  readonly expr: string;
+  readonly series?: number;
+  readonly error?: string;
+}
+
+export function decidePanels(attempts: ReadonlyMap<string, readonly QueryAttempt[]>): Outcome {
+  const good: string[] = [];
+  const bad: string[] = [];
+  for (const [key, list] of attempts) {
+    const hit = list.find((a) => (a.series ?? 0) > 0);
+    if (hit) good.push(`${key}: "${hit.panel}" ${hit.series} series`);
+    else {
+      const last = list[list.length - 1];
+      bad.push(`${key}: ${list.length} panel queries returned nothing${last?.error ? ` (last: ${last.error})` : ""}`);
+    }
+  }
+  if (attempts.size === 0) return { ok: false, evidence: "no dashboards to query" };
+  if (bad.length > 0) return { ok: false, evidence: listSome(bad) };
+  return { ok: true, evidence: `${good.length}/${attempts.size} dashboards show data, e.g. ${good.slice(0, 2).join("; ")}` };
+}
+
+export const grafanaHealthCheck: Check = {
+  id: "grafana-health",
+  title: "Grafana health",
+  needs: [],
+  remedy: "check the Grafana pod in monitoring, the NodePort in the security group for your admin CIDR, and the node's public address",
+  async run(ctx, signal) {
+    const g = need(ctx.grafana);
+    const h = await g.health(signal);
+    if (h.database !== "ok") return { ok: false, evidence: `${g.baseUrl}: database "${h.database}"` };
+    return { ok: true, evidence: `${g.baseUrl}: database ok${h.version ? `, Grafana ${h.version}` : ""}` };
+  },
+};
+
+export const grafanaLoginCheck: Check = {
+  id: "grafana-login",
+  title: "Grafana admin login",
+  needs: ["grafana-health"],
+  remedy: "the password is the platform stack's sensitive output grafana_admin_password; if Grafana kept an older one in its database, reset it or recreate the pod's storage",
+  async run(ctx, signal) {
+    const u = await need(ctx.grafana).user(signal);
+    if (u.login !== GRAFANA_ADMIN_USER) return { ok: false, evidence: `logged in as ${u.login}, expected ${GRAFANA_ADMIN_USER}` };
+    return { ok: true, evidence: `logged in as ${u.login}` };
+  },
+};
+
+export const dashboardsCheck: Check = {
+  id: "grafana-dashboards",
+  title: "Linkerd dashboards",
+  needs: ["grafana-login"],
+  remedy: "check the grafana pod's download-dashboards init container log: a failed grafana.com download leaves the dashboard missing or empty",
+  async run(ctx, signal) {
+    const g = need(ctx.grafana);
+    const hits = await g.search(signal);
+    const looksLinkerd = (h: { title: string; uid: string }) => /linkerd/i.test(h.title) || /linkerd/i.test(h.uid);
+    const found = new Map<string, GrafanaDashboard>();
+    // Likely candidates first; the rest only while some dashboard is still unaccounted for.
+    for (const h of [...hits.filter(looksLinkerd), ...hits.filter((h) => !looksLinkerd(h))]) {
+      if (found.size === DASHBOARD_KEYS.length) break;
+      const d = await g.dashboard(h.uid, signal);
+      const key = dashboardKey(d);
+      if (key && !found.has(key)) found.set(key, d);
+    }
+    ctx.facts.dashboards = found;
+    return decideDashboards(found);
+  },
+};
+
+export const panelsCheck: Check = {
+  id: "grafana-panels",
+  title: "Dashboard panels have data",
+  needs: ["grafana-dashboards"],
+  remedy: "a dashboard without data has the wrong datasource or queries labels Prometheus does not have (job, namespace, deployment); compare its panel query in Explore",
+  async run(ctx, signal) {
+    const g = need(ctx.grafana);
+    const datasources = await g.datasources(signal);
+    const attempts = new Map<string, QueryAttempt[]>();
+    for (const [key, d] of ctx.facts.dashboards ?? new Map<string, GrafanaDashboard>()) {
+      const list: QueryAttempt[] = [];
+      for (const q of panelQueries(d).slice(0, MAX_QUERIES_PER_DASHBOARD)) {
+        const expr = instantiate(q.expr);
+        try {
+          const uid = resolveDatasource(q.datasource, datasources, d);
+          const v: PromVector = await g.query(uid, expr, signal);
+          list.push({ panel: q.panel, expr, series: v.data.result.length });
+          if (v.data.result.length > 0) break;
+        } catch (e) {
+          if (!(e instanceof VerifyError)) throw e;
+          list.push({ panel: q.panel, expr, error: e.message });
+        }
+      }
+      attempts.set(key, list);
+    }
+    return decidePanels(attempts);
+  },
+};
