@@ -8,14 +8,17 @@
 import { App } from "cdktf";
 import { CONTEXT_KEY, ConfigError, loadConfig, type Config } from "./lib/config";
 import { NetworkStack } from "./stacks/network/network-stack";
+import { ClusterStack } from "./stacks/cluster/cluster-stack";
 
 export interface ProjectStacks {
   readonly network: NetworkStack;
+  readonly cluster: ClusterStack;
 }
 
 export function buildApp(app: App, config: Config): ProjectStacks {
   const network = new NetworkStack(app, config);
-  return { network };
+  const cluster = new ClusterStack(app, config, network.outputs);
+  return { network, cluster };
 }
 
 function main(): void {

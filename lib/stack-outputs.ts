@@ -18,6 +18,9 @@ export const OUTPUT_NAMES = {
     controlPlanePublicIp: "control_plane_public_ip",
     bookinfoUrl: "bookinfo_url",
     grafanaUrl: "grafana_url",
+    controlPlanePrivateIp: "control_plane_private_ip",
+    workerPrivateIps: "worker_private_ips",
+    workerPublicIps: "worker_public_ips",
   },
   platform: {
     grafanaAdminPassword: "grafana_admin_password",

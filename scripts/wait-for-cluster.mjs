@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * The cluster stack's readiness gate: waits until the Kubernetes API server
+ * lists the nodes for the admin client certificate and enough nodes have
+ * registered. Plain Node with built-in modules only: it runs from Terraform's
+ * local-exec provisioner, in the stack's synthesized folder.
+ *
+ * Input, from the environment (never the command line, which other local
+ * users can read):
+ *   CLUSTER_API_SERVER_URL        https://<address>:<port>
+ *   CLUSTER_CA_CERT_PEM           cluster CA certificate (the server must chain to it)
+ *   CLUSTER_CLIENT_CERT_PEM       admin client certificate
+ *   CLUSTER_CLIENT_KEY_PEM        admin client key
+ *   CLUSTER_EXPECTED_NODES        nodes that must be registered (control plane + workers)
+ *   CLUSTER_WAIT_TIMEOUT_SECONDS  overall bound
+ *   CLUSTER_WAIT_INTERVAL_SECONDS pause between attempts (default 10)
+ *   CLUSTER_REQUEST_TIMEOUT_SECONDS bound of one request (default 10)
+ *
+ * Exit 0 when ready; 1 with a message saying what was last seen and where to
+ * look; 2 when the input itself is wrong.
+ */
+import https from "node:https";
+import { pathToFileURL } from "node:url";
+
+/** @typedef {{ kind: "ready", nodes: NodeSummary[] } | { kind: "waiting", reason: string, nodes?: NodeSummary[] }} Observation */
+/** @typedef {{ name: string, ready: boolean }} NodeSummary */
+
+/**
+ * @param {NodeJS.ProcessEnv} env
+ */
+export function readSettings(env) {
+  /** @type {string[]} */
+  const problems = [];
+  /** @param {string} name */
+  const required = (name) => {
+    const v = env[name];
+    if (!v) problems.push(`${name} is not set`);
+    return v ?? "";
+  };
+  /** @param {string} name @param {number | undefined} fallback */
+  const seconds = (name, fallback) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") {
+      if (fallback === undefined) problems.push(`${name} is not set`);
+      return fallback ?? 0;
+    }
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) problems.push(`${name} must be a positive number of seconds, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+  const url = required("CLUSTER_API_SERVER_URL");
+  if (url && !/^https:\/\/[^/]+$/.test(url)) problems.push(`CLUSTER_API_SERVER_URL must be https://host:port, got ${JSON.stringify(url)}`);
+  const expectedRaw = required("CLUSTER_EXPECTED_NODES");
+  const expectedNodes = Number(expectedRaw);
+  if (expectedRaw && (!Number.isInteger(expectedNodes) || expectedNodes < 1)) {
+    problems.push(`CLUSTER_EXPECTED_NODES must be a whole number of at least 1, got ${JSON.stringify(expectedRaw)}`);
+  }
+  return {
+    problems,
+    url,
+    ca: required("CLUSTER_CA_CERT_PEM"),
+    cert: required("CLUSTER_CLIENT_CERT_PEM"),
+    key: required("CLUSTER_CLIENT_KEY_PEM"),
+    expectedNodes,
+    timeoutMs: seconds("CLUSTER_WAIT_TIMEOUT_SECONDS", undefined) * 1000,
+    intervalMs: seconds("CLUSTER_WAIT_INTERVAL_SECONDS", 10) * 1000,
+    requestTimeoutMs: seconds("CLUSTER_REQUEST_TIMEOUT_SECONDS", 10) * 1000,
+  };
+}
+
+/** @typedef {ReturnType<typeof readSettings>} Settings */
+
+/**
+ * One GET /api/v1/nodes with the client certificate.
+ * @param {Settings} s
+ * @returns {Promise<Observation>}
+ */
+function observe(s) {
+  return new Promise((resolve) => {
+    const req = https.request(
+      `${s.url}/api/v1/nodes`,
+      { method: "GET", ca: s.ca, cert: s.cert, key: s.key, timeout: s.requestTimeoutMs, headers: { Accept: "application/json" } },
+      (res) => {
+        /** @type {Buffer[]} */
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("error", (e) => resolve({ kind: "waiting", reason: `reading the answer failed: ${e.message}` }));
+        res.on("end", () => resolve(interpret(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"), s.expectedNodes)));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${s.requestTimeoutMs / 1000}s`)));
+    req.on("error", (e) => resolve({ kind: "waiting", reason: `API server not reachable: ${e.message}` }));
+    req.end();
+  });
+}
+
+/**
+ * What an answer means. Only 200 with enough nodes is ready.
+ * @param {number} status
+ * @param {string} body
+ * @param {number} expected
+ * @returns {Observation}
+ */
+export function interpret(status, body, expected) {
+  if (status === 401) {
+    return { kind: "waiting", reason: "HTTP 401: the API server does not accept the admin client certificate (is it signed by the cluster CA?)" };
+  }
+  if (status === 403) {
+    return { kind: "waiting", reason: "HTTP 403: the admin certificate is recognised but may not list nodes (cluster-admin binding not created yet, or wrong Organization)" };
+  }
+  if (status !== 200) return { kind: "waiting", reason: `HTTP ${status} from /api/v1/nodes` };
+  /** @type {unknown} */
+  let parsed;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { kind: "waiting", reason: "HTTP 200 but the body is not JSON" };
+  }
+  const items = /** @type {{ items?: unknown }} */ (parsed).items;
+  if (!Array.isArray(items)) return { kind: "waiting", reason: "HTTP 200 but the body is not a node list" };
+  const nodes = items.map((item) => {
+    const n = /** @type {{ metadata?: { name?: string }, status?: { conditions?: Array<{ type?: string, status?: string }> } }} */ (item);
+    const ready = (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+    return { name: n.metadata?.name ?? "(unnamed)", ready };
+  });
+  if (nodes.length < expected) return { kind: "waiting", reason: `${nodes.length} of ${expected} nodes registered`, nodes };
+  return { kind: "ready", nodes };
+}
+
+/** @param {NodeSummary[]} nodes */
+function describeNodes(nodes) {
+  return nodes.map((n) => `${n.name} (${n.ready ? "Ready" : "NotReady"})`).join(", ");
+}
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * @param {Settings} s
+ * @param {(line: string) => void} log
+ * @returns {Promise<boolean>}
+ */
+export async function waitForCluster(s, log) {
+  const started = Date.now();
+  const deadline = started + s.timeoutMs;
+  let last = "";
+  for (let attempt = 1; ; attempt++) {
+    const o = await observe(s);
+    const elapsed = Math.round((Date.now() - started) / 1000);
+    if (o.kind === "ready") {
+      log(`cluster ready after ${elapsed}s: ${o.nodes.length} nodes registered: ${describeNodes(o.nodes)}`);
+      log("nodes become Ready once the CNI runs (installed by the platform stack)");
+      return true;
+    }
+    if (o.reason !== last || attempt % 6 === 0) log(`[${elapsed}s] waiting: ${o.reason}${o.nodes ? ` (${describeNodes(o.nodes)})` : ""}`);
+    last = o.reason;
+    if (Date.now() + s.intervalMs > deadline) break;
+    await sleep(s.intervalMs);
+  }
+  log(
+    [
+      `cluster not ready within ${s.timeoutMs / 1000}s; last seen: ${last}`,
+      "Each node logs its bootstrap to /var/log/cloud-init-output.log. Open a shell on a node without SSH:",
+      "  aws ssm start-session --target <instance-id>   (EC2 console: Connect > Session Manager)",
+      "then: sudo tail -n 100 /var/log/cloud-init-output.log",
+      "The next deploy waits again (the gate is tainted).",
+    ].join("\n"),
+  );
+  return false;
+}
+
+async function main() {
+  const s = readSettings(process.env);
+  if (s.problems.length > 0) {
+    console.error(`wait-for-cluster: ${s.problems.join("; ")}`);
+    process.exit(2);
+  }
+  console.log(`waiting up to ${s.timeoutMs / 1000}s for ${s.url} to list ${s.expectedNodes} nodes`);
+  const ok = await waitForCluster(s, (line) => console.log(line));
+  process.exit(ok ? 0 : 1);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

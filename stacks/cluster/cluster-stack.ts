@@ -1,0 +1,112 @@
+import { Construct } from "constructs";
+import { TerraformOutput, Token } from "cdktf";
+import { DataAwsInstances } from "@cdktf/provider-aws/lib/data-aws-instances";
+import { TimeProvider } from "@cdktf/provider-time/lib/provider";
+import type { Config } from "../../lib/config";
+import { PORTS } from "../../lib/ports";
+import { ProjectStack, STACK_NAMES } from "../../lib/stack-base";
+import { OUTPUT_NAMES } from "../../lib/stack-outputs";
+import type { NetworkOutputs } from "../network/network-stack";
+import { ClusterSecrets } from "./cluster-secrets";
+import { ControlPlane } from "./control-plane";
+import { NodeGeneration } from "./node-generation";
+import { architectureOf, NodeImage } from "./node-image";
+import { NodeRoles } from "./node-roles";
+import type { ClusterOutputs } from "./outputs";
+import { ReadinessGate } from "./readiness-gate";
+import { Workers } from "./workers";
+
+/**
+ * The Kubernetes cluster: a kubeadm control plane on a fixed address and an
+ * Auto Scaling group of workers, bootstrapped by user-data alone. The deploy
+ * ends when the API server answers the admin certificate and every node has
+ * registered (ReadinessGate).
+ */
+export class ClusterStack extends ProjectStack {
+  readonly outputs: ClusterOutputs;
+
+  constructor(scope: Construct, config: Config, network: NetworkOutputs) {
+    super(scope, STACK_NAMES.cluster, config);
+    new TimeProvider(this, "time");
+    const { cluster } = config;
+    const firstSubnet = network.subnetIds[0];
+    if (firstSubnet === undefined) throw new Error("the network stack has no subnet");
+
+    const secrets = new ClusterSecrets(this, "secrets", { config });
+    const roles = new NodeRoles(this, "roles", { config, secrets });
+    const generation = new NodeGeneration(this, "node-generation", { generation: cluster.nodeGeneration });
+    const images = new Map<string, NodeImage>();
+    const imageFor = (instanceType: string) => {
+      const arch = architectureOf(instanceType);
+      const image = images.get(arch) ?? new NodeImage(this, `ubuntu-${arch}`, { architecture: arch });
+      images.set(arch, image);
+      return image.ami.id;
+    };
+
+    const controlPlane = new ControlPlane(this, "control-plane", {
+      config,
+      subnetId: firstSubnet,
+      securityGroupIds: [network.clusterSecurityGroupId, network.controlPlaneSecurityGroupId],
+      amiId: imageFor(cluster.controlPlane.instanceType),
+      role: roles.controlPlane,
+      bootDependencies: [secrets.caKeyParameter, secrets.caCertParameter, secrets.joinTokenParameter],
+      generation: generation.keeper,
+    });
+    const workers = new Workers(this, "workers", {
+      config,
+      subnetIds: network.subnetIds,
+      securityGroupId: network.clusterSecurityGroupId,
+      amiId: imageFor(cluster.workers.instanceType),
+      role: roles.workers,
+      bootDependencies: [secrets.caCertParameter, secrets.joinTokenParameter],
+      generation: generation.keeper,
+    });
+
+    const publicIp = controlPlane.eip.publicIp;
+    const apiServerUrl = `https://${publicIp}:${PORTS.kubeApiServer.port}`;
+    const readiness = new ReadinessGate(this, "readiness", {
+      apiServerUrl,
+      caCertificatePem: secrets.caCertPem,
+      clientCertificatePem: secrets.adminCertPem,
+      clientKeyPem: secrets.adminKeyPem,
+      expectedNodes: 1 + cluster.workers.count,
+      timeoutMinutes: cluster.readinessTimeoutMinutes,
+      triggers: {
+        control_plane_instance: controlPlane.instance.id,
+        workers_group: workers.group.id,
+        workers_launch_template: `${workers.launchTemplate.id}:${Token.asString(workers.launchTemplate.latestVersion)}`,
+        expected_nodes: String(1 + cluster.workers.count),
+      },
+      dependsOn: [controlPlane.instance, controlPlane.eip, workers.group],
+    });
+    const ready = [readiness.gate];
+
+    // Worker addresses, read once the gate has passed (informational: the group may replace workers).
+    const workerInstances = new DataAwsInstances(this, "worker-instances", {
+      instanceTags: { "aws:autoscaling:groupName": workers.group.name },
+      instanceStateNames: ["running"],
+      dependsOn: ready,
+    });
+
+    this.outputs = {
+      apiServerUrl,
+      caCertificatePem: secrets.caCertPem,
+      clientCertificatePem: secrets.adminCertPem,
+      clientKeyPem: secrets.adminKeyPem,
+    };
+
+    const names = OUTPUT_NAMES.cluster;
+    const output = (id: string, value: unknown, description: string, sensitive = false) =>
+      new TerraformOutput(this, id, { value, description, sensitive, dependsOn: ready });
+    output(names.apiServerUrl, apiServerUrl, "Kubernetes API server (the control plane's Elastic IP)");
+    output(names.caCertificatePem, secrets.caCertPem, "Cluster CA certificate (PEM)");
+    output(names.clientCertificatePem, secrets.adminCertPem, "Admin client certificate (PEM), cluster-admin");
+    output(names.clientKeyPem, secrets.adminKeyPem, "Admin client key (PEM)", true);
+    output(names.controlPlanePublicIp, publicIp, "Control plane Elastic IP");
+    output(names.bookinfoUrl, `http://${publicIp}:${config.nodePorts.bookinfo}/productpage`, "Bookinfo productpage (NodePort)");
+    output(names.grafanaUrl, `http://${publicIp}:${config.nodePorts.grafana}`, "Grafana (NodePort)");
+    output(names.controlPlanePrivateIp, controlPlane.privateIp, "Control plane fixed private address (kubeadm controlPlaneEndpoint)");
+    output(names.workerPrivateIps, workerInstances.privateIps, "Worker private addresses at the end of the deploy");
+    output(names.workerPublicIps, workerInstances.publicIps, "Worker public addresses at the end of the deploy");
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Fixed design values of the cluster bootstrap, each with its reason. They
+ * are not configuration: changing one changes how the bootstrap works.
+ */
+import type { Config } from "../../lib/config";
+import { cidrHost } from "../../lib/config";
+import { kubernetesMinor } from "../../lib/versions";
+
+/** Lifetime of every join token kubeadm creates (the first one and each refreshed one). */
+export const JOIN_TOKEN_TTL_HOURS = 24;
+/**
+ * How often the control plane stores a fresh token in SSM. Half the lifetime:
+ * a token a worker reads is valid for at least another 12 hours.
+ */
+export const JOIN_TOKEN_REFRESH_HOURS = 12;
+
+/** Validity of the cluster CA (kubeadm's own default for its CA: 10 years). */
+export const CA_VALIDITY_HOURS = 87600;
+/** Validity of the admin client certificate; a deploy in its last 30 days issues a new one. */
+export const ADMIN_CERT_VALIDITY_HOURS = 8760;
+export const ADMIN_CERT_EARLY_RENEWAL_HOURS = 720;
+
+/** The smallest IMDS hop limit: only host processes (the bootstrap, the AWS CLI) use instance metadata. */
+export const IMDS_HOP_LIMIT = 1;
+
+/** Root device of Canonical's Ubuntu AMIs (the launch template's block device mapping names it). */
+export const UBUNTU_ROOT_DEVICE = "/dev/sda1";
+
+/** Seconds an instance-refresh replacement gets to boot and join before the next one starts. */
+export const WORKER_WARMUP_SECONDS = 420;
+
+/** The SSM parameters of one cluster, under `/<name>/cluster/`. */
+export function parameterNames(config: Pick<Config, "name">): { caKey: string; caCert: string; joinToken: string } {
+  const prefix = `/${config.name}/cluster`;
+  return { caKey: `${prefix}/ca-key`, caCert: `${prefix}/ca-cert`, joinToken: `${prefix}/join-token` };
+}
+
+/** The control plane's fixed private address: host `controlPlaneHostNumber` of the first subnet. */
+export function controlPlanePrivateIp(config: Config): string {
+  const first = config.network.publicSubnetCidrs[0];
+  if (first === undefined) throw new Error("network.publicSubnetCidrs is empty");
+  return cidrHost(first, config.cluster.controlPlaneHostNumber);
+}
+
+/** The minor's number (`1.28.15` → 28). */
+export function minorNumber(version: string): number {
+  return Number(kubernetesMinor(version).split(".")[1]);
+}
+
+/**
+ * The Organization of the admin client certificate: kubeadm binds
+ * `kubeadm:cluster-admins` to cluster-admin from 1.29; before that only
+ * `system:masters` carries those rights.
+ */
+export function adminOrganization(version: string): string {
+  return minorNumber(version) >= 29 ? "kubeadm:cluster-admins" : "system:masters";
+}
+
+/** pkgs.k8s.io's package version: `1.28.15` + revision `1.1` → `1.28.15-1.1`. */
+export function kubernetesPackageVersion(version: string, revision: string): string {
+  return `${version}-${revision}`;
+}
