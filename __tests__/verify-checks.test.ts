@@ -231,7 +231,7 @@ describe("verify: Grafana dashboards and panels", () => {
   const all = grafana.dashboards as Record<string, unknown>;
   const found = (override: Record<string, unknown> = {}) => {
     const m = new Map<string, GrafanaDashboard>();
-    for (const [k, v] of Object.entries({ ...all, ...override })) {
+    for (const v of Object.values({ ...all, ...override })) {
       const d = dash(v);
       const key = dashboardKey(d);
       if (key) m.set(key, d);
