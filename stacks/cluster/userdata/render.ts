@@ -54,12 +54,13 @@ export function shellQuote(value: string): string {
 
 /** Escapes Terraform's template syntax so Terraform passes the text through unchanged. */
 export function escapeTerraformTemplate(text: string): string {
-  return text.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  // Replacer functions: in a replacement string, "$$" would mean a single "$".
+  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
 }
 
 /** The inverse of escapeTerraformTemplate, as Terraform evaluates a string with no references. */
 export function unescapeTerraformTemplate(text: string): string {
-  return text.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+  return text.replace(/\$\$\{/g, () => "${").replace(/%%\{/g, () => "%{");
 }
 
 const sentinel = (name: string) => `@@APPLY_TIME_${name}@@`;

@@ -1,0 +1,331 @@
+import { dataOf, oneResource, resourcesOf, synthApp } from "./helpers/synth";
+import { OUTPUT_NAMES } from "../lib/stack-outputs";
+import { PORTS } from "../lib/ports";
+import { UBUNTU } from "../lib/versions";
+import { parameterNames } from "../stacks/cluster/settings";
+import { SSM_MANAGED_INSTANCE_CORE } from "../stacks/cluster/node-roles";
+import { oneAtATimeMinHealthyPercentage } from "../stacks/cluster/workers";
+import { architectureOf } from "../stacks/cluster/node-image";
+
+type Json = Record<string, unknown>;
+
+/** The Terraform address (`type.id`) of the one resource of `type` whose id contains `idPart`. */
+function addressOf(tf: { resource?: Record<string, Record<string, unknown>> }, type: string, idPart: string): string {
+  const ids = Object.keys(tf.resource?.[type] ?? {}).filter((id) => id.includes(idPart));
+  if (ids.length !== 1) throw new Error(`expected one ${type} matching ${idPart}, found ${ids.join(", ")}`);
+  return `${type}.${ids[0]}`;
+}
+
+interface PolicyStatement {
+  Sid: string;
+  Effect: string;
+  Action: string[];
+  Resource: string[];
+}
+
+describe("ClusterStack", () => {
+  const app = synthApp();
+  const cluster = app.stack("cluster");
+  const tf = cluster.tf;
+  const params = parameterNames(app.config);
+  const ref = (type: string, idPart: string, attr: string) => `\${${addressOf(tf, type, idPart)}.${attr}}`;
+  const caKeyArn = ref("aws_ssm_parameter", "ca-key", "arn");
+  const caCertArn = ref("aws_ssm_parameter", "ca-cert", "arn");
+  const tokenArn = ref("aws_ssm_parameter", "join-token", "arn");
+  const instance = oneResource(cluster, "aws_instance");
+  const template = oneResource(cluster, "aws_launch_template");
+  const group = oneResource(cluster, "aws_autoscaling_group");
+  const policy = (kind: string) =>
+    (JSON.parse(String(oneResource(cluster, "aws_iam_role_policy", kind).policy)) as { Statement: PolicyStatement[] }).Statement;
+
+  describe("control plane", () => {
+    it("has a network interface with the fixed private IP in the first subnet, carrying both security groups", () => {
+      const eni = oneResource(cluster, "aws_network_interface");
+      expect(eni.private_ips).toEqual(["10.0.1.10"]);
+      expect(String(eni.subnet_id)).toContain("vpc_public-0");
+      const groups = eni.security_groups as string[];
+      expect(groups).toHaveLength(2);
+      expect(groups.some((g) => g.includes("security-groups_cluster"))).toBe(true);
+      expect(groups.some((g) => g.includes("security-groups_control-plane"))).toBe(true);
+    });
+
+    it("puts the Elastic IP on that interface and launches the instance on it", () => {
+      const eip = oneResource(cluster, "aws_eip");
+      expect(eip).toMatchObject({ domain: "vpc", network_interface: ref("aws_network_interface", "eni", "id"), associate_with_private_ip: "10.0.1.10" });
+      expect(instance.primary_network_interface).toEqual({ network_interface_id: ref("aws_network_interface", "eni", "id") });
+    });
+
+    it("moves the fixed address when controlPlaneHostNumber changes", () => {
+      const other = synthApp({ cluster: { controlPlaneHostNumber: 42 } }).stack("cluster");
+      expect(oneResource(other, "aws_network_interface").private_ips).toEqual(["10.0.1.42"]);
+    });
+
+    it("boots only after the parameters it reads and its IAM grants exist, and after its Elastic IP", () => {
+      const deps = instance.depends_on as string[];
+      for (const [type, id] of [
+        ["aws_ssm_parameter", "ca-key"],
+        ["aws_ssm_parameter", "ca-cert"],
+        ["aws_ssm_parameter", "join-token"],
+        ["aws_iam_role_policy", "control-plane-parameters"],
+        ["aws_iam_role_policy_attachment", "control-plane-session-manager"],
+        ["aws_eip", "eip"],
+      ] as const) {
+        expect(deps).toContain(addressOf(tf, type, id));
+      }
+    });
+
+    it("uses the configured instance type and the control-plane instance profile", () => {
+      expect(instance.instance_type).toBe("t3.medium");
+      expect(instance.iam_instance_profile).toBe(ref("aws_iam_instance_profile", "control-plane-profile", "name"));
+      const big = synthApp({ cluster: { controlPlane: { instanceType: "m6i.large", rootVolumeGiB: 50 } } }).stack("cluster");
+      expect(oneResource(big, "aws_instance")).toMatchObject({ instance_type: "m6i.large", root_block_device: { volume_size: 50 } });
+    });
+  });
+
+  describe("node security settings", () => {
+    it("requires IMDSv2 with hop limit 1 on the control plane and the workers", () => {
+      const expected = { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 };
+      expect(instance.metadata_options).toMatchObject(expected);
+      expect(template.metadata_options).toMatchObject(expected);
+    });
+
+    it("gives every node an encrypted gp3 root volume of the configured size", () => {
+      expect(instance.root_block_device).toMatchObject({ volume_type: "gp3", encrypted: true, volume_size: 30 });
+      const [mapping] = template.block_device_mappings as Json[];
+      expect(mapping).toMatchObject({ device_name: "/dev/sda1", ebs: { volume_type: "gp3", encrypted: "true", volume_size: 40 } });
+    });
+
+    it("opens no SSH key pair unless configured, and uses it when it is", () => {
+      expect(instance.key_name).toBeUndefined();
+      expect(template.key_name).toBeUndefined();
+      const withKey = synthApp({ access: { sshKeyName: "ops" } }).stack("cluster");
+      expect(oneResource(withKey, "aws_instance").key_name).toBe("ops");
+      expect(oneResource(withKey, "aws_launch_template").key_name).toBe("ops");
+    });
+  });
+
+  describe("workers", () => {
+    it("run in an Auto Scaling group of the configured size across every subnet", () => {
+      expect(group).toMatchObject({ min_size: 2, max_size: 2, desired_capacity: 2 });
+      expect(group.vpc_zone_identifier).toHaveLength(2);
+      const five = synthApp({ cluster: { workers: { count: 5, instanceType: "t3.xlarge", rootVolumeGiB: 60 } } }).stack("cluster");
+      expect(oneResource(five, "aws_autoscaling_group")).toMatchObject({ min_size: 5, max_size: 5, desired_capacity: 5 });
+      expect(oneResource(five, "aws_launch_template").instance_type).toBe("t3.xlarge");
+    });
+
+    it("carry only the cluster security group, with a public address", () => {
+      const [nic] = template.network_interfaces as Json[];
+      expect(nic).toMatchObject({ associate_public_ip_address: "true", device_index: 0 });
+      expect(nic?.security_groups as string[]).toHaveLength(1);
+      expect(String((nic?.security_groups as string[])[0])).toContain("security-groups_cluster");
+    });
+
+    it("use the worker instance profile and the latest template version", () => {
+      expect(template.iam_instance_profile).toEqual({ arn: ref("aws_iam_instance_profile", "worker-profile", "arn") });
+      expect(group.launch_template).toEqual({
+        id: ref("aws_launch_template", "launch-template", "id"),
+        version: ref("aws_launch_template", "launch-template", "latest_version"),
+      });
+    });
+
+    it("start only after the parameters they read and their IAM grants exist", () => {
+      for (const resource of [template, group]) {
+        const deps = resource.depends_on as string[];
+        expect(deps).toContain(addressOf(tf, "aws_ssm_parameter", "ca-cert"));
+        expect(deps).toContain(addressOf(tf, "aws_ssm_parameter", "join-token"));
+        expect(deps).toContain(addressOf(tf, "aws_iam_role_policy", "worker-parameters"));
+        expect(deps).toContain(addressOf(tf, "aws_iam_role_policy_attachment", "worker-session-manager"));
+        expect(deps).not.toContain(addressOf(tf, "aws_ssm_parameter", "ca-key"));
+      }
+    });
+
+    it("are rolled by instance refresh one at a time", () => {
+      expect(group.instance_refresh).toMatchObject({ strategy: "Rolling", preferences: { min_healthy_percentage: 50, max_healthy_percentage: 100 } });
+      expect([1, 2, 3, 4, 10].map(oneAtATimeMinHealthyPercentage)).toEqual([0, 50, 66, 75, 90]);
+    });
+  });
+
+  describe("no surprise replacement", () => {
+    const keeper = ref("time_static", "node-generation", "id").replace(".id}", "}");
+
+    it("finds the newest Canonical Ubuntu LTS AMI for the architecture", () => {
+      const amis = Object.values(dataOf(cluster, "aws_ami"));
+      expect(amis).toHaveLength(1);
+      expect(amis[0]).toMatchObject({ owners: [UBUNTU.amiOwner], most_recent: true });
+      expect(JSON.stringify(amis[0])).toContain(`ubuntu-${UBUNTU.codename}-${UBUNTU.release}-amd64-server-*`);
+      expect(architectureOf("t4g.large")).toBe("arm64");
+      expect(architectureOf("t3.large")).toBe("amd64");
+      const mixed = synthApp({ cluster: { workers: { count: 2, instanceType: "m7g.large", rootVolumeGiB: 40 } } }).stack("cluster");
+      expect(Object.keys(dataOf(mixed, "aws_ami"))).toHaveLength(2);
+    });
+
+    it("ignores a newer AMI and an edited user-data on the control plane and the launch template", () => {
+      expect(instance.lifecycle).toMatchObject({ ignore_changes: ["ami", "user_data"] });
+      expect(instance.user_data_replace_on_change).toBe(false);
+      expect(template.lifecycle).toMatchObject({ ignore_changes: ["image_id", "user_data"], create_before_destroy: true });
+    });
+
+    it("replaces the nodes when config.cluster.nodeGeneration changes", () => {
+      expect(instance.lifecycle).toMatchObject({ replace_triggered_by: [keeper] });
+      expect(template.lifecycle).toMatchObject({ replace_triggered_by: [keeper] });
+      expect(oneResource(cluster, "time_static", "node-generation").triggers).toEqual({ node_generation: "1" });
+      const bumped = synthApp({ cluster: { nodeGeneration: 2 } }).stack("cluster");
+      expect(oneResource(bumped, "time_static", "node-generation").triggers).toEqual({ node_generation: "2" });
+    });
+  });
+
+  describe("secrets", () => {
+    it("generates the cluster CA, the admin certificate and the join token in Terraform", () => {
+      expect(oneResource(cluster, "tls_self_signed_cert")).toMatchObject({ is_ca_certificate: true, subject: [{ common_name: "kubernetes" }] });
+      expect(oneResource(cluster, "tls_private_key", "ca-key")).toMatchObject({ algorithm: "RSA", rsa_bits: 2048 });
+      expect(oneResource(cluster, "tls_locally_signed_cert")).toMatchObject({ allowed_uses: expect.arrayContaining(["client_auth"]) });
+      const id = oneResource(cluster, "random_string", "token-id");
+      const secret = oneResource(cluster, "random_string", "token-secret");
+      for (const [r, length] of [[id, 6], [secret, 16]] as const) {
+        expect(r).toMatchObject({ length, upper: false, lower: true, numeric: true, special: false });
+      }
+    });
+
+    it("signs the admin certificate for the group that is cluster-admin in the configured minor", () => {
+      const org = (version: string) =>
+        (oneResource(synthApp({ cluster: { kubernetesVersion: version, allowUnsupportedKubernetesVersion: true } }).stack("cluster"), "tls_cert_request").subject as Json[])[0];
+      expect((oneResource(cluster, "tls_cert_request").subject as Json[])[0]).toEqual({ common_name: "kubernetes-admin", organization: "system:masters" });
+      expect(org("1.29.10")).toMatchObject({ organization: "kubeadm:cluster-admins" });
+    });
+
+    it("stores the CA key and the token as SecureString, the CA certificate as String, under the cluster's path", () => {
+      expect(oneResource(cluster, "aws_ssm_parameter", "ca-key")).toMatchObject({ name: params.caKey, type: "SecureString", value: ref("tls_private_key", "ca-key", "private_key_pem") });
+      expect(oneResource(cluster, "aws_ssm_parameter", "ca-cert")).toMatchObject({ name: params.caCert, type: "String", value: ref("tls_self_signed_cert", "ca-cert", "cert_pem") });
+      expect(oneResource(cluster, "aws_ssm_parameter", "join-token")).toMatchObject({
+        name: params.joinToken,
+        type: "SecureString",
+        value: `${ref("random_string", "token-id", "result")}.${ref("random_string", "token-secret", "result")}`,
+      });
+      expect(params.caKey).toBe("/k8s-mesh/cluster/ca-key");
+    });
+
+    it("lets the control plane refresh the token without Terraform writing the old one back", () => {
+      expect(oneResource(cluster, "aws_ssm_parameter", "join-token").lifecycle).toEqual({ ignore_changes: ["value"] });
+    });
+  });
+
+  describe("IAM", () => {
+    it("gives each node kind its own role and instance profile, trusted by EC2 only", () => {
+      const roles = resourcesOf(cluster, "aws_iam_role");
+      expect(Object.keys(roles)).toHaveLength(2);
+      for (const role of Object.values(roles)) {
+        expect(JSON.parse(String(role.assume_role_policy)).Statement).toEqual([
+          { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ]);
+      }
+      const profiles = Object.values(resourcesOf(cluster, "aws_iam_instance_profile")).map((p) => p.role);
+      expect(new Set(profiles).size).toBe(2);
+    });
+
+    it("attaches Session Manager to both roles", () => {
+      const attachments = Object.values(resourcesOf(cluster, "aws_iam_role_policy_attachment"));
+      expect(attachments.map((a) => a.policy_arn)).toEqual([SSM_MANAGED_INSTANCE_CORE, SSM_MANAGED_INSTANCE_CORE]);
+      expect(new Set(attachments.map((a) => a.role)).size).toBe(2);
+    });
+
+    it("lets the control plane read the CA key, CA certificate and token, and write only the token", () => {
+      const statements = policy("control-plane");
+      const reads = statements.filter((s) => s.Action.includes("ssm:GetParameter")).flatMap((s) => s.Resource);
+      const writes = statements.filter((s) => s.Action.includes("ssm:PutParameter")).flatMap((s) => s.Resource);
+      expect(reads.sort()).toEqual([caKeyArn, caCertArn, tokenArn].sort());
+      expect(writes).toEqual([tokenArn]);
+      expect(statements.flatMap((s) => s.Action).sort()).toEqual(["ssm:GetParameter", "ssm:PutParameter"]);
+    });
+
+    it("lets workers read the token and the CA certificate, and never names the CA key", () => {
+      const statements = policy("worker");
+      expect(statements.flatMap((s) => s.Action)).toEqual(["ssm:GetParameter"]);
+      expect(statements.flatMap((s) => s.Resource).sort()).toEqual([caCertArn, tokenArn].sort());
+      const text = String(oneResource(cluster, "aws_iam_role_policy", "worker").policy);
+      expect(text).not.toContain(addressOf(tf, "aws_ssm_parameter", "ca-key"));
+      expect(text).not.toContain("ca-key");
+    });
+
+    it("grants no wildcard resource in the cluster's own policies", () => {
+      for (const kind of ["control-plane", "worker"]) {
+        for (const s of policy(kind)) expect(s.Resource.every((r) => r.startsWith("${aws_ssm_parameter."))).toBe(true);
+      }
+    });
+  });
+
+  describe("readiness gate", () => {
+    const gate = oneResource(cluster, "time_static", "readiness");
+    const [provisioner] = gate.provisioner as Array<{ "local-exec": { command: string; environment: Record<string, string> } }>;
+    const exec = provisioner?.["local-exec"];
+
+    it("is a create-time local-exec on time_static, not a plan-time data source", () => {
+      expect(exec).toBeDefined();
+      expect(Object.keys(dataOf(cluster, "http"))).toHaveLength(0);
+      expect(JSON.stringify(gate.provisioner)).not.toContain('"when"');
+    });
+
+    it("runs the shipped readiness program from the stack's assets, with no credential on its command line", () => {
+      expect(exec?.command).toMatch(/^node assets\/[^ ]+\/wait-for-cluster\.mjs$/);
+      expect(exec?.command).not.toContain("${");
+    });
+
+    it("passes the API address, CA, client certificate and key, node count and bound through its environment", () => {
+      expect(exec?.environment).toEqual({
+        CLUSTER_API_SERVER_URL: `https://${ref("aws_eip", "eip", "public_ip")}:${PORTS.kubeApiServer.port}`,
+        CLUSTER_CA_CERT_PEM: ref("tls_self_signed_cert", "ca-cert", "cert_pem"),
+        CLUSTER_CLIENT_CERT_PEM: ref("tls_locally_signed_cert", "admin-cert", "cert_pem"),
+        CLUSTER_CLIENT_KEY_PEM: `\${nonsensitive(${addressOf(tf, "tls_private_key", "admin-key")}.private_key_pem)}`,
+        CLUSTER_EXPECTED_NODES: "3",
+        CLUSTER_WAIT_TIMEOUT_SECONDS: String(app.config.cluster.readinessTimeoutMinutes * 60),
+      });
+    });
+
+    it("waits again whenever the control plane or the worker template is replaced", () => {
+      expect(gate.triggers).toEqual({
+        control_plane_instance: ref("aws_instance", "control-plane", "id"),
+        workers_group: ref("aws_autoscaling_group", "workers", "id"),
+        workers_launch_template: `${ref("aws_launch_template", "launch-template", "id")}:${ref("aws_launch_template", "launch-template", "latest_version")}`,
+        expected_nodes: "3",
+      });
+      expect(gate.depends_on).toEqual(
+        expect.arrayContaining([addressOf(tf, "aws_instance", "control-plane"), addressOf(tf, "aws_autoscaling_group", "workers"), addressOf(tf, "aws_eip", "eip")]),
+      );
+    });
+
+    it("counts the control plane and every configured worker", () => {
+      const four = synthApp({ cluster: { workers: { count: 4, instanceType: "t3.large", rootVolumeGiB: 40 } } }).stack("cluster");
+      const [p] = oneResource(four, "time_static", "readiness").provisioner as Array<{ "local-exec": { environment: Record<string, string> } }>;
+      expect(p?.["local-exec"].environment.CLUSTER_EXPECTED_NODES).toBe("5");
+    });
+  });
+
+  describe("outputs", () => {
+    const outputs = tf.output ?? {};
+    const eipIp = ref("aws_eip", "eip", "public_ip");
+
+    it("exposes every output other tools read, the client key sensitive", () => {
+      for (const name of Object.values(OUTPUT_NAMES.cluster)) expect(outputs[name]).toBeDefined();
+      expect(outputs[OUTPUT_NAMES.cluster.clientKeyPem]?.sensitive).toBe(true);
+      const sensitive = Object.entries(outputs).filter(([, o]) => o.sensitive).map(([n]) => n);
+      expect(sensitive).toEqual([OUTPUT_NAMES.cluster.clientKeyPem]);
+    });
+
+    it("points the URLs at the Elastic IP and the configured ports", () => {
+      expect(outputs[OUTPUT_NAMES.cluster.apiServerUrl]?.value).toBe(`https://${eipIp}:${PORTS.kubeApiServer.port}`);
+      expect(outputs[OUTPUT_NAMES.cluster.grafanaUrl]?.value).toBe(`http://${eipIp}:${app.config.nodePorts.grafana}`);
+      expect(outputs[OUTPUT_NAMES.cluster.bookinfoUrl]?.value).toBe(`http://${eipIp}:${app.config.nodePorts.bookinfo}/productpage`);
+      expect(outputs[OUTPUT_NAMES.cluster.controlPlanePrivateIp]?.value).toBe("10.0.1.10");
+    });
+
+    it("publishes the outputs only once the readiness gate has passed", () => {
+      for (const o of Object.values(outputs) as Array<{ depends_on?: string[] }>) {
+        expect(o.depends_on).toEqual([`\${${addressOf(tf, "time_static", "readiness")}}`]);
+      }
+    });
+
+    it("hands the platform stack the API URL, CA, client certificate and key", () => {
+      const o = app.stacks.cluster.outputs;
+      expect(Object.keys(o).sort()).toEqual(["apiServerUrl", "caCertificatePem", "clientCertificatePem", "clientKeyPem"]);
+    });
+  });
+});
