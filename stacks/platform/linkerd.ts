@@ -31,7 +31,10 @@ export const LINKERD_NAMESPACE_METADATA = {
 /**
  * High availability, restating the chart's values-ha.yaml (1.16.11): three
  * replicas spread by required anti-affinity, disruption budgets, resource
- * requests, and a proxy injector that fails closed.
+ * requests, and a proxy injector that fails closed. That file also sets
+ * `controllerResources` (only a YAML anchor there) and
+ * `policyControllerResources`, which no template reads; the policy
+ * controller falls back to `destinationResources`, so neither is repeated.
  */
 export function linkerdHighAvailabilityValues() {
   const controller = { cpu: { limit: "", request: "100m" }, memory: { limit: "250Mi", request: "50Mi" } };
@@ -43,13 +46,11 @@ export function linkerdHighAvailabilityValues() {
     controllerReplicas: 3,
     webhookFailurePolicy: "Fail",
     proxy: { resources: { cpu: { request: "100m" }, memory: { limit: "250Mi", request: "20Mi" } } },
-    controllerResources: controller,
     destinationResources: controller,
     identityResources: { cpu: controller.cpu, memory: { limit: "250Mi", request: "10Mi" } },
     heartbeatResources: controller,
     proxyInjectorResources: controller,
     spValidatorResources: controller,
-    policyControllerResources: controller,
   };
 }
 

@@ -1,0 +1,399 @@
+/**
+ * The platform stack as Terraform sees it: providers from the cluster
+ * stack's remote state, pinned releases in the one order that works on an
+ * empty cluster, the node-readiness gate, Linkerd's namespace and identity,
+ * and the Grafana password and NodePort.
+ */
+import { TerraformStack, Testing } from "cdktf";
+import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
+import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
+import { parse } from "yaml";
+import { buildApp } from "../main";
+import { ConfigError, loadConfig, type Config } from "../lib/config";
+import { CHARTS, IMAGES } from "../lib/versions";
+import { covers, PORTS } from "../lib/ports";
+import { NAMESPACES, RELEASES } from "../lib/k8s-names";
+import { OUTPUT_NAMES } from "../lib/stack-outputs";
+import { PlatformStack } from "../stacks/platform/platform-stack";
+import { LINKERD_CA_USES, LINKERD_IDENTITY_NAMES } from "../stacks/platform/linkerd-identity";
+import { flannelValues } from "../stacks/platform/flannel";
+import { linkerdControlPlaneValues } from "../stacks/platform/linkerd";
+import { kubePrometheusStackValues } from "../stacks/platform/monitoring-values";
+import { synthApp, testConfig, type SynthesizedStack, type TerraformJson } from "./helpers/synth";
+
+interface PlatformSynth {
+  readonly config: Config;
+  readonly platform: SynthesizedStack;
+  readonly network: SynthesizedStack;
+}
+
+const cache = new Map<string, PlatformSynth>();
+
+/**
+ * The platform stack synthesized inside the whole app. While the app does
+ * not build it yet, a stand-in cluster stack provides the outputs so the
+ * cross-stack wiring is exercised the same way.
+ */
+function synthPlatform(context: unknown = {}): PlatformSynth {
+  const key = JSON.stringify(context);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const all = synthApp(context);
+  let result: PlatformSynth;
+  if ("platform" in all.stacks) {
+    result = { config: all.config, platform: all.stack("platform" as never), network: all.stack("network") };
+  } else {
+    const config = testConfig(context);
+    const app = Testing.app({ stackTraces: false });
+    const stacks = buildApp(app, config);
+    const standIn = new TerraformStack(app, "cluster-stand-in");
+    new TlsProvider(standIn, "tls");
+    const key = new PrivateKey(standIn, "admin", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const platform = new PlatformStack(app, config, {
+      apiServerUrl: `https://${key.id}:6443`,
+      caCertificatePem: key.publicKeyPem,
+      clientCertificatePem: key.publicKeyPem,
+      clientKeyPem: key.privateKeyPem,
+    });
+    [...(Object.values(stacks) as TerraformStack[]), standIn, platform].forEach((s) => s.prepareStack());
+    const synth = (s: TerraformStack): SynthesizedStack => {
+      const json = Testing.synth(s);
+      return { json, tf: JSON.parse(json) as TerraformJson };
+    };
+    result = { config, platform: synth(platform), network: synth(stacks.network) };
+  }
+  cache.set(key, result);
+  return result;
+}
+
+type Resource = Record<string, unknown>;
+
+function resources(stack: SynthesizedStack, type: string): Record<string, Resource> {
+  return stack.tf.resource?.[type] ?? {};
+}
+
+/** The helm_release with this Helm release name, and its Terraform address. */
+function release(stack: SynthesizedStack, name: string): { address: string; body: Resource } {
+  const found = Object.entries(resources(stack, "helm_release")).filter(([, r]) => r.name === name);
+  if (found.length !== 1) throw new Error(`expected one helm_release named ${name}, found ${found.length}`);
+  const [id, body] = found[0] as [string, Resource];
+  return { address: `helm_release.${id}`, body };
+}
+
+/** The only resource of a type; its address and body. */
+function only(stack: SynthesizedStack, type: string, idPart = ""): { address: string; body: Resource } {
+  const found = Object.entries(resources(stack, type)).filter(([id]) => id.includes(idPart));
+  if (found.length !== 1) throw new Error(`expected one ${type} matching "${idPart}", found ${found.length}`);
+  const [id, body] = found[0] as [string, Resource];
+  return { address: `${type}.${id}`, body };
+}
+
+function namespaceResource(stack: SynthesizedStack, name: string): { address: string; body: Resource } {
+  const found = Object.entries(resources(stack, "kubernetes_namespace_v1")).filter(
+    ([, r]) => (r.metadata as { name: string }).name === name,
+  );
+  if (found.length !== 1) throw new Error(`expected one namespace ${name}, found ${found.length}`);
+  const [id, body] = found[0] as [string, Resource];
+  return { address: `kubernetes_namespace_v1.${id}`, body };
+}
+
+function dependsOn(r: { body: Resource }): string[] {
+  return (r.body.depends_on as string[] | undefined) ?? [];
+}
+
+function values(r: { body: Resource }): Record<string, unknown> {
+  const docs = r.body.values as string[];
+  expect(docs).toHaveLength(1);
+  return parse(docs[0] as string) as Record<string, unknown>;
+}
+
+function setEntries(r: { body: Resource }, attribute: "set" | "set_sensitive"): Record<string, string> {
+  const list = (r.body[attribute] as Array<{ name: string; value: string }> | undefined) ?? [];
+  return Object.fromEntries(list.map((e) => [e.name, e.value]));
+}
+
+describe("PlatformStack", () => {
+  const { config, platform } = synthPlatform();
+
+  it("configures the Kubernetes and Helm providers from the cluster stack's remote state", () => {
+    const remote = /^(https:\/\/)?\$\{data\.terraform_remote_state\.[^}]+\}(:\d+)?$/;
+    const kubernetes = (platform.tf.provider?.kubernetes as Array<Record<string, string>>)[0] as Record<string, string>;
+    const helm = ((platform.tf.provider?.helm as Array<Record<string, unknown>>)[0] as { kubernetes: Record<string, string> }).kubernetes;
+    for (const connection of [kubernetes, helm]) {
+      for (const attribute of ["host", "cluster_ca_certificate", "client_certificate", "client_key"]) {
+        expect(connection[attribute]).toMatch(remote);
+      }
+      expect(connection.config_path).toBeUndefined();
+    }
+    expect(Object.keys(platform.tf.data?.terraform_remote_state ?? {})).not.toHaveLength(0);
+  });
+
+  it.each([
+    ["flannel", RELEASES.flannel, CHARTS.flannel, NAMESPACES.flannel],
+    ["linkerdCrds", RELEASES.linkerdCrds, CHARTS.linkerdCrds, NAMESPACES.linkerd],
+    ["linkerdControlPlane", RELEASES.linkerdControlPlane, CHARTS.linkerdControlPlane, NAMESPACES.linkerd],
+    ["kubePrometheusStack", RELEASES.kubePrometheusStack, CHARTS.kubePrometheusStack, NAMESPACES.monitoring],
+  ] as const)("pins the %s release to lib/versions.ts and waits for it", (_key, name, chart, namespace) => {
+    const r = release(platform, name).body;
+    expect(r).toMatchObject({
+      chart: chart.chart,
+      repository: chart.repository,
+      version: chart.version,
+      wait: true,
+      timeout: config.platform.helmTimeoutSeconds,
+      create_namespace: false,
+    });
+    const namespaceAddress = /^\$\{(kubernetes_namespace_v1\.[^}]+)\.metadata\[0\]\.name\}$/.exec(r.namespace as string)?.[1];
+    expect(namespaceAddress).toBe(namespaceResource(platform, namespace).address);
+  });
+
+  it("installs in the order flannel → nodes Ready → monitoring → linkerd namespace → linkerd-crds → control plane", () => {
+    const flannelNs = namespaceResource(platform, NAMESPACES.flannel);
+    const flannel = release(platform, RELEASES.flannel);
+    const gate = only(platform, "kubernetes_deployment_v1", "nodes-ready");
+    const monitoring = release(platform, RELEASES.kubePrometheusStack);
+    const linkerdNs = namespaceResource(platform, NAMESPACES.linkerd);
+    const crds = release(platform, RELEASES.linkerdCrds);
+    const controlPlane = release(platform, RELEASES.linkerdControlPlane);
+
+    expect(dependsOn(flannel)).toContain(flannelNs.address);
+    expect(dependsOn(gate)).toEqual([flannel.address]);
+    expect(dependsOn(monitoring)).toContain(gate.address);
+    expect(dependsOn(linkerdNs)).toEqual([monitoring.address]);
+    expect(dependsOn(crds)).toEqual([linkerdNs.address]);
+    expect(dependsOn(controlPlane)).toEqual([crds.address]);
+  });
+
+  it("hands each chart exactly the values its values function builds", () => {
+    expect(values(release(platform, RELEASES.flannel))).toEqual(flannelValues(config));
+    expect(values(release(platform, RELEASES.linkerdCrds))).toEqual({});
+    expect(values(release(platform, RELEASES.linkerdControlPlane))).toEqual(linkerdControlPlaneValues(config));
+    expect(values(release(platform, RELEASES.kubePrometheusStack))).toEqual(JSON.parse(JSON.stringify(kubePrometheusStackValues(config))));
+  });
+
+  it("uses no custom resource that would need its CRD at plan time", () => {
+    expect(resources(platform, "kubernetes_manifest")).toEqual({});
+  });
+
+  it("creates the alertmanager_webhook_url variable as sensitive with an empty default", () => {
+    const variable = (platform.tf as { variable?: Record<string, Record<string, unknown>> }).variable?.alertmanager_webhook_url;
+    expect(variable).toMatchObject({ type: "string", default: "", sensitive: true });
+  });
+});
+
+describe("Flannel", () => {
+  const { config, platform, network } = synthPlatform();
+
+  it("runs VXLAN over the pod CIDR kubeadm was given, on the port table's overlay port", () => {
+    const v = values(release(platform, RELEASES.flannel));
+    expect(v).toEqual({ podCidr: config.cluster.podCidr, flannel: { backend: "vxlan", backendPort: PORTS.flannelVxlan.port } });
+  });
+
+  it("follows a changed pod CIDR", () => {
+    const v = values(release(synthPlatform({ cluster: { podCidr: "10.200.0.0/16" } }).platform, RELEASES.flannel));
+    expect(v.podCidr).toBe("10.200.0.0/16");
+  });
+
+  it("gets a namespace with Pod Security 'privileged' (it configures the host network)", () => {
+    const ns = namespaceResource(platform, NAMESPACES.flannel).body.metadata as { labels: Record<string, string> };
+    expect(ns.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+  });
+
+  it("has its overlay traffic (UDP 8472) carried by the cluster security group's node-to-node rule", () => {
+    expect(PORTS.flannelVxlan).toMatchObject({ protocol: "udp", reach: "cluster" });
+    const rules = Object.values(resources(network, "aws_vpc_security_group_ingress_rule"));
+    const selfRules = rules.filter((r) => r.referenced_security_group_id !== undefined && r.referenced_security_group_id === r.security_group_id);
+    const carrying = selfRules.filter(
+      (r) =>
+        r.ip_protocol === "-1" ||
+        (r.ip_protocol === PORTS.flannelVxlan.protocol && covers({ ...PORTS.flannelVxlan, port: r.from_port as number, toPort: r.to_port as number }, PORTS.flannelVxlan.port)),
+    );
+    expect(carrying).not.toHaveLength(0);
+    // The node group (the one the NodePort rules sit on) is the one that carries it.
+    const nodePortGroup = rules.find((r) => r.from_port === config.nodePorts.grafana)?.security_group_id;
+    expect(carrying.map((r) => r.security_group_id)).toContain(nodePortGroup);
+  });
+});
+
+describe("NodeReadinessGate", () => {
+  const { config, platform } = synthPlatform();
+  interface GateSpec {
+    replicas: string;
+    strategy: { type: string };
+    template: {
+      spec: {
+        affinity: { pod_anti_affinity: { required_during_scheduling_ignored_during_execution: Array<{ topology_key: string; label_selector: unknown }> } };
+        toleration: Array<{ key: string; effect: string }>;
+        container: Array<{ image: string }>;
+      };
+      metadata: { labels: Record<string, string> };
+    };
+  }
+  const gate = (p: SynthesizedStack) =>
+    only(p, "kubernetes_deployment_v1", "nodes-ready").body as { spec: GateSpec; wait_for_rollout: boolean; timeouts: { create: string } };
+
+  it("runs one replica per node (workers + control plane) and waits for all of them", () => {
+    const g = gate(platform);
+    expect(g.spec.replicas).toBe(String(config.cluster.workers.count + 1));
+    expect(g.wait_for_rollout).toBe(true);
+    expect(g.timeouts.create).toBe(`${config.platform.helmTimeoutSeconds}s`);
+    expect(gate(synthPlatform({ cluster: { workers: { count: 4 } } }).platform).spec.replicas).toBe("5");
+  });
+
+  it("places at most one replica per node, the control plane included, and never surges", () => {
+    const { spec } = gate(platform);
+    expect(spec.strategy.type).toBe("Recreate");
+    const pod = spec.template.spec;
+    const required = pod.affinity.pod_anti_affinity.required_during_scheduling_ignored_during_execution;
+    expect(required).toEqual([{ topology_key: "kubernetes.io/hostname", label_selector: [{ match_labels: spec.template.metadata.labels }] }]);
+    expect(pod.toleration).toEqual([expect.objectContaining({ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" })]);
+    expect(pod.container.map((c) => c.image)).toEqual([IMAGES.pause]);
+  });
+});
+
+describe("Linkerd", () => {
+  const { config, platform } = synthPlatform();
+
+  it("creates the linkerd namespace with the labels and annotation the CLI puts on it", () => {
+    const ns = namespaceResource(platform, NAMESPACES.linkerd).body.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+    expect(ns.labels).toEqual({
+      "linkerd.io/is-control-plane": "true",
+      "config.linkerd.io/admission-webhooks": "disabled",
+      "linkerd.io/control-plane-ns": NAMESPACES.linkerd,
+      "pod-security.kubernetes.io/enforce": "privileged",
+    });
+    expect(ns.annotations).toEqual({ "linkerd.io/inject": "disabled" });
+  });
+
+  it("generates an ECDSA P-256 trust anchor and an issuer CA signed by it, with lifetimes from config", () => {
+    const keys = Object.values(resources(platform, "tls_private_key"));
+    expect(keys).toHaveLength(2);
+    keys.forEach((k) => expect(k).toMatchObject({ algorithm: "ECDSA", ecdsa_curve: "P256" }));
+
+    const anchor = only(platform, "tls_self_signed_cert");
+    expect(anchor.body).toMatchObject({
+      is_ca_certificate: true,
+      allowed_uses: [...LINKERD_CA_USES.trustAnchor],
+      validity_period_hours: config.platform.linkerd.trustAnchorValidityHours,
+      subject: [{ common_name: LINKERD_IDENTITY_NAMES.trustAnchor }],
+    });
+    expect(LINKERD_IDENTITY_NAMES.trustAnchor).toBe("root.linkerd.cluster.local");
+
+    const issuer = only(platform, "tls_locally_signed_cert");
+    expect(issuer.body).toMatchObject({
+      is_ca_certificate: true,
+      allowed_uses: ["cert_signing", "crl_signing", "server_auth", "client_auth"],
+      validity_period_hours: config.platform.linkerd.issuerValidityHours,
+      ca_cert_pem: `\${${anchor.address}.cert_pem}`,
+      // Signed with the anchor's own key.
+      ca_private_key_pem: anchor.body.private_key_pem,
+    });
+    expect(anchor.body.private_key_pem).toMatch(/^\$\{tls_private_key\..+\.private_key_pem\}$/);
+    const request = only(platform, "tls_cert_request");
+    expect(request.body.subject).toEqual([{ common_name: "identity.linkerd.cluster.local" }]);
+    expect(issuer.body.cert_request_pem).toBe(`\${${request.address}.cert_request_pem}`);
+
+    const longer = synthPlatform({ platform: { linkerd: { issuerValidityHours: 100, trustAnchorValidityHours: 200 } } }).platform;
+    expect(only(longer, "tls_locally_signed_cert").body.validity_period_hours).toBe(100);
+    expect(only(longer, "tls_self_signed_cert").body.validity_period_hours).toBe(200);
+  });
+
+  it("passes the certificates as string values and the issuer key only as a sensitive value", () => {
+    const controlPlane = release(platform, RELEASES.linkerdControlPlane);
+    const anchor = only(platform, "tls_self_signed_cert");
+    const issuer = only(platform, "tls_locally_signed_cert");
+    const request = only(platform, "tls_cert_request");
+    const issuerKey = (request.body.private_key_pem as string).replace(/^\$\{(.+)\}$/, "$1");
+
+    expect(setEntries(controlPlane, "set")).toEqual({
+      identityTrustAnchorsPEM: `\${${anchor.address}.cert_pem}`,
+      "identity.issuer.tls.crtPEM": `\${${issuer.address}.cert_pem}`,
+    });
+    expect(setEntries(controlPlane, "set_sensitive")).toEqual({ "identity.issuer.tls.keyPEM": `\${${issuerKey}}` });
+    expect(issuerKey).toMatch(/^tls_private_key\..+\.private_key_pem$/);
+    expect(JSON.stringify(controlPlane.body.values)).not.toContain("private_key_pem");
+  });
+
+  it("disables the heartbeat CronJob (it would change on every deploy and phones home)", () => {
+    expect(values(release(platform, RELEASES.linkerdControlPlane))).toMatchObject({ disableHeartBeat: true });
+  });
+
+  it("runs without high availability by default", () => {
+    const v = values(release(platform, RELEASES.linkerdControlPlane));
+    expect(v.controllerReplicas).toBeUndefined();
+    expect(v.enablePodAntiAffinity).toBeUndefined();
+  });
+
+  it("applies the chart's HA values when enabled with enough workers", () => {
+    const ha = synthPlatform({ cluster: { workers: { count: 3 } }, platform: { linkerd: { highAvailability: true } } }).platform;
+    expect(values(release(ha, RELEASES.linkerdControlPlane))).toMatchObject({
+      controllerReplicas: 3,
+      enablePodAntiAffinity: true,
+      enablePodDisruptionBudget: true,
+      webhookFailurePolicy: "Fail",
+      disableHeartBeat: true,
+    });
+  });
+
+  it("refuses HA with fewer than 3 workers, naming the setting", () => {
+    expect(() => loadConfig({ context: { platform: { linkerd: { highAvailability: true } } }, env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ context: { platform: { linkerd: { highAvailability: true } } }, env: {} })).toThrow(
+      /platform\.linkerd\.highAvailability: got true; needs cluster\.workers\.count of at least 3 \(it is 2\)/,
+    );
+  });
+});
+
+describe("Monitoring", () => {
+  const { config, platform, network } = synthPlatform();
+  const kps = () => release(platform, RELEASES.kubePrometheusStack);
+
+  it("exposes Grafana on the configured NodePort, the one the security group opens", () => {
+    const grafana = values(kps()).grafana as { service: Record<string, unknown> };
+    expect(grafana.service).toEqual({
+      type: "NodePort",
+      port: PORTS.grafanaService.port,
+      targetPort: PORTS.grafanaHttp.port,
+      nodePort: config.nodePorts.grafana,
+    });
+    const opened = Object.values(resources(network, "aws_vpc_security_group_ingress_rule")).filter(
+      (r) => r.from_port === config.nodePorts.grafana && r.to_port === config.nodePorts.grafana && r.ip_protocol === "tcp",
+    );
+    expect(opened).not.toHaveLength(0);
+  });
+
+  it("follows a moved Grafana NodePort in both the Service and the security group", () => {
+    const moved = synthPlatform({ nodePorts: { grafana: 31234 } });
+    expect((values(release(moved.platform, RELEASES.kubePrometheusStack)).grafana as { service: { nodePort: number } }).service.nodePort).toBe(31234);
+    expect(Object.values(resources(moved.network, "aws_vpc_security_group_ingress_rule")).some((r) => r.from_port === 31234)).toBe(true);
+  });
+
+  it("sets the Grafana admin password from random_password, sensitive, never prom-operator", () => {
+    const r = kps();
+    const password = only(platform, "random_password");
+    expect(setEntries(r, "set_sensitive")).toEqual({ "grafana.adminPassword": `\${${password.address}.result}` });
+    expect(password.body).toMatchObject({ special: false });
+    expect(password.body.length as number).toBeGreaterThanOrEqual(24);
+    expect(setEntries(r, "set")).toEqual({});
+    const plain = JSON.stringify(r.body.values);
+    expect(plain).not.toContain("prom-operator");
+    expect(plain).not.toContain("adminPassword");
+
+    const output = platform.tf.output?.[OUTPUT_NAMES.platform.grafanaAdminPassword];
+    expect(output).toMatchObject({ sensitive: true, value: `\${${password.address}.result}` });
+  });
+
+  it("keeps the monitoring namespace out of the mesh and lets node-exporter run privileged", () => {
+    const ns = namespaceResource(platform, NAMESPACES.monitoring).body.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+    expect(ns.annotations["linkerd.io/inject"]).toBe("disabled");
+    expect(ns.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+  });
+
+  it("creates the Alertmanager webhook Secret from the sensitive variable before the release", () => {
+    const secret = only(platform, "kubernetes_secret_v1", "alertmanager-webhook");
+    expect(secret.body.data).toEqual({ url: "${var.alertmanager_webhook_url}" });
+    expect(dependsOn(kps())).toContain(secret.address);
+    expect((secret.body.metadata as { namespace: string }).namespace).toBe(
+      `\${${namespaceResource(platform, NAMESPACES.monitoring).address}.metadata[0].name}`,
+    );
+  });
+});
