@@ -9,16 +9,19 @@ import { App } from "cdktf";
 import { CONTEXT_KEY, ConfigError, loadConfig, type Config } from "./lib/config";
 import { NetworkStack } from "./stacks/network/network-stack";
 import { ClusterStack } from "./stacks/cluster/cluster-stack";
+import { PlatformStack } from "./stacks/platform/platform-stack";
 
 export interface ProjectStacks {
   readonly network: NetworkStack;
   readonly cluster: ClusterStack;
+  readonly platform: PlatformStack;
 }
 
 export function buildApp(app: App, config: Config): ProjectStacks {
   const network = new NetworkStack(app, config);
   const cluster = new ClusterStack(app, config, network.outputs);
-  return { network, cluster };
+  const platform = new PlatformStack(app, config, cluster.outputs);
+  return { network, cluster, platform };
 }
 
 function main(): void {

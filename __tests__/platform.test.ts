@@ -4,22 +4,17 @@
  * empty cluster, the node-readiness gate, Linkerd's namespace and identity,
  * and the Grafana password and NodePort.
  */
-import { TerraformStack, Testing } from "cdktf";
-import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
-import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
 import { parse } from "yaml";
-import { buildApp } from "../main";
 import { ConfigError, loadConfig, type Config } from "../lib/config";
 import { CHARTS, IMAGES } from "../lib/versions";
 import { covers, PORTS } from "../lib/ports";
 import { NAMESPACES, RELEASES } from "../lib/k8s-names";
 import { OUTPUT_NAMES } from "../lib/stack-outputs";
-import { PlatformStack } from "../stacks/platform/platform-stack";
 import { LINKERD_CA_USES, LINKERD_IDENTITY_NAMES } from "../stacks/platform/linkerd-identity";
 import { flannelValues } from "../stacks/platform/flannel";
 import { linkerdControlPlaneValues } from "../stacks/platform/linkerd";
 import { kubePrometheusStackValues } from "../stacks/platform/monitoring-values";
-import { synthApp, testConfig, type SynthesizedStack, type TerraformJson } from "./helpers/synth";
+import { synthApp, type SynthesizedStack } from "./helpers/synth";
 
 interface PlatformSynth {
   readonly config: Config;
@@ -27,43 +22,10 @@ interface PlatformSynth {
   readonly network: SynthesizedStack;
 }
 
-const cache = new Map<string, PlatformSynth>();
-
-/**
- * The platform stack synthesized inside the whole app. While the app does
- * not build it yet, a stand-in cluster stack provides the outputs so the
- * cross-stack wiring is exercised the same way.
- */
+/** The platform and network stacks, synthesized inside the whole app (cross-stack references resolved). */
 function synthPlatform(context: unknown = {}): PlatformSynth {
-  const key = JSON.stringify(context);
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const all = synthApp(context);
-  let result: PlatformSynth;
-  if ("platform" in all.stacks) {
-    result = { config: all.config, platform: all.stack("platform" as never), network: all.stack("network") };
-  } else {
-    const config = testConfig(context);
-    const app = Testing.app({ stackTraces: false });
-    const stacks = buildApp(app, config);
-    const standIn = new TerraformStack(app, "cluster-stand-in");
-    new TlsProvider(standIn, "tls");
-    const key = new PrivateKey(standIn, "admin", { algorithm: "ECDSA", ecdsaCurve: "P256" });
-    const platform = new PlatformStack(app, config, {
-      apiServerUrl: `https://${key.id}:6443`,
-      caCertificatePem: key.publicKeyPem,
-      clientCertificatePem: key.publicKeyPem,
-      clientKeyPem: key.privateKeyPem,
-    });
-    [...(Object.values(stacks) as TerraformStack[]), standIn, platform].forEach((s) => s.prepareStack());
-    const synth = (s: TerraformStack): SynthesizedStack => {
-      const json = Testing.synth(s);
-      return { json, tf: JSON.parse(json) as TerraformJson };
-    };
-    result = { config, platform: synth(platform), network: synth(stacks.network) };
-  }
-  cache.set(key, result);
-  return result;
+  const app = synthApp(context);
+  return { config: app.config, platform: app.stack("platform"), network: app.stack("network") };
 }
 
 type Resource = Record<string, unknown>;
