@@ -67,6 +67,8 @@ export const IMAGES = {
   },
   /** Load client for the continuous traffic generator and the mesh-overhead benchmark. */
   fortio: "fortio/fortio:1.69.5",
+  /** Shell (sh, wget, awk) for the mesh-overhead benchmark's runner; fortio's image has none. */
+  busybox: "docker.io/library/busybox:1.36.1",
   /**
    * Kubernetes' pause image (kubeadm 1.28's sandbox image), run by the
    * platform's node-readiness gate: one tiny pod per node.

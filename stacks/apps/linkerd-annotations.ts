@@ -1,0 +1,20 @@
+/** Linkerd annotations the apps stack sets (keys as Linkerd stable-2.14 reads them). */
+export const LINKERD_ANNOTATIONS = {
+  /** Proxy injection, read by the proxy injector at pod creation. */
+  inject: "linkerd.io/inject",
+  /** Inbound policy for ports no Server selects; the injector copies it from the namespace to each pod. */
+  defaultInboundPolicy: "config.linkerd.io/default-inbound-policy",
+} as const;
+
+/** Linkerd's default identity trust domain (the control plane's `identityTrustDomain`). */
+export const LINKERD_TRUST_DOMAIN = "cluster.local";
+
+/** The API groups and versions of the Linkerd policy kinds the stack creates (all served by stable-2.14). */
+export const LINKERD_POLICY_API = {
+  group: "policy.linkerd.io",
+  server: "policy.linkerd.io/v1beta1",
+  authorizationPolicy: "policy.linkerd.io/v1alpha1",
+  meshTlsAuthentication: "policy.linkerd.io/v1alpha1",
+  networkAuthentication: "policy.linkerd.io/v1alpha1",
+  httpRoute: "policy.linkerd.io/v1beta3",
+} as const;

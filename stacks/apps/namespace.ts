@@ -1,0 +1,38 @@
+/** A namespace of the apps stack, meshed (default-deny inbound) or explicitly not. */
+import { Construct } from "constructs";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import type { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { LINKERD_ANNOTATIONS } from "./linkerd-annotations";
+import { MANAGED_BY, PART_OF } from "./labels";
+
+export interface AppNamespaceProps {
+  readonly provider: KubernetesProvider;
+  readonly name: string;
+  /** true: every pod gets a Linkerd proxy and inbound traffic is denied unless a policy allows it. */
+  readonly meshed: boolean;
+}
+
+export function namespaceAnnotations(meshed: boolean): Record<string, string> {
+  return meshed
+    ? { [LINKERD_ANNOTATIONS.inject]: "enabled", [LINKERD_ANNOTATIONS.defaultInboundPolicy]: "deny" }
+    : { [LINKERD_ANNOTATIONS.inject]: "disabled" };
+}
+
+export class AppNamespace extends Construct {
+  readonly namespace: NamespaceV1;
+  /** The name, as a reference (objects using it are created after the namespace). */
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: AppNamespaceProps) {
+    super(scope, id);
+    this.namespace = new NamespaceV1(this, "namespace", {
+      provider: props.provider,
+      metadata: {
+        name: props.name,
+        labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": MANAGED_BY },
+        annotations: namespaceAnnotations(props.meshed),
+      },
+    });
+    this.name = this.namespace.metadata.name;
+  }
+}
