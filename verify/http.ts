@@ -30,6 +30,8 @@ export interface RequestOptions {
   readonly body?: string;
   readonly signal: AbortSignal;
   readonly tls?: TlsMaterial;
+  /** Connection pool to reuse (one TLS handshake for many API calls); a fresh connection when absent. */
+  readonly agent?: http.Agent;
 }
 
 export interface HttpResponse {
@@ -86,7 +88,7 @@ export function request(urlText: string, opts: RequestOptions): Promise<HttpResp
       method: opts.method ?? "GET",
       headers: { accept: "application/json, */*", ...opts.headers },
       signal: opts.signal,
-      agent: false,
+      agent: opts.agent ?? false,
     };
     const onResponse = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];

@@ -4,6 +4,7 @@
  * outputs), or any kubeconfig whose user has a client certificate or a token.
  */
 import { readFileSync } from "node:fs";
+import * as https from "node:https";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
@@ -91,7 +92,11 @@ export function credentialsFromKubeconfig(file: string, contextName?: string): K
 
 /** A GET-only view of the API server, with answers checked against a schema. */
 export class KubeApi {
-  constructor(readonly creds: KubeCredentials) {}
+  private readonly agent: https.Agent;
+
+  constructor(readonly creds: KubeCredentials) {
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: 8, ca: creds.ca, cert: creds.cert, key: creds.key });
+  }
 
   private url(apiPath: string): string {
     return this.creds.server.replace(/\/+$/, "") + apiPath;
@@ -104,6 +109,7 @@ export class KubeApi {
       signal,
       headers,
       tls: { ca: this.creds.ca, cert: this.creds.cert, key: this.creds.key },
+      agent: this.agent,
     });
   }
 
