@@ -264,6 +264,12 @@ describe("ClusterStack", () => {
       expect(JSON.stringify(gate.provisioner)).not.toContain('"when"');
     });
 
+    it("leaves no plan-time read of the cluster in the stack, so diff and destroy never wait for it", () => {
+      expect(Object.keys(cluster.tf.data ?? {}).sort()).toEqual(["aws_ami", "aws_instances", "terraform_remote_state"]);
+      // The worker-address lookup reads EC2 (empty when the group is gone), and only after the gate.
+      expect(Object.values(dataOf(cluster, "aws_instances"))[0]?.depends_on).toEqual([addressOf(tf, "time_static", "readiness")]);
+    });
+
     it("runs the shipped readiness program from the stack's assets, with no credential on its command line", () => {
       expect(exec?.command).toMatch(/^node assets\/[^ ]+\/wait-for-cluster\.mjs$/);
       expect(exec?.command).not.toContain("${");
