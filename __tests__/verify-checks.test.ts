@@ -85,6 +85,10 @@ describe("verify: kubelets", () => {
     expect(d.ok).toBe(false);
     expect(d.evidence).toContain("ip-10-0-2-194: HTTP 502 error dialing backend: dial tcp 10.0.2.194:10250: i/o timeout");
   });
+  it("shows the message of a Kubernetes Status answer rather than its JSON", () => {
+    const body = JSON.stringify({ kind: "Status", status: "Failure", message: "error dialing backend: dial tcp 10.0.2.194:10250: i/o timeout", code: 502 });
+    expect(decideKubelets([{ node: "n", status: 502, body }]).evidence).toBe("1 of 1 kubelets unreachable: n: HTTP 502 error dialing backend: dial tcp 10.0.2.194:10250: i/o timeout");
+  });
   it("fails on transport errors and when there is no node to probe", () => {
     expect(decideKubelets([{ node: "a", error: "timed out" }]).ok).toBe(false);
     expect(decideKubelets([]).ok).toBe(false);

@@ -126,15 +126,21 @@ export class KubeApi {
   }
 }
 
-/** `GET /api/v1/nodes: 401 Unauthorized — ...`, using the API's Status message when there is one. */
-export function describeStatus(apiPath: string, code: number, body: string): string {
-  let message = body.trim().slice(0, 200);
+/** The message of a Kubernetes Status answer, or the start of the text when it is not one. */
+export function statusMessage(body: string): string {
+  const text = body.trim().slice(0, 200);
   try {
     const parsed = status.safeParse(JSON.parse(body));
-    if (parsed.success) message = parsed.data.message ?? parsed.data.reason ?? message;
+    if (parsed.success) return parsed.data.message ?? parsed.data.reason ?? text;
   } catch {
     // not JSON: keep the text
   }
+  return text;
+}
+
+/** `GET /api/v1/nodes: HTTP 401 (...)`, using the API's Status message when there is one. */
+export function describeStatus(apiPath: string, code: number, body: string): string {
+  const message = statusMessage(body);
   const hint =
     code === 401
       ? " (the API server did not accept these credentials)"

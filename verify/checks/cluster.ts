@@ -4,6 +4,7 @@ import { GRAPH_NODES } from "../../lib/bookinfo-graph";
 import { LINKERD_OBJECTS, NAMESPACES } from "../../lib/k8s-names";
 import { PORTS } from "../../lib/ports";
 import { VerifyError } from "../http";
+import { statusMessage } from "../kube";
 import { need } from "../runner";
 import { configMap, deploymentList, nodeList, podList, secret, versionInfo } from "../schemas";
 import type { DeploymentList, NodeList, Pod, PodList } from "../schemas";
@@ -50,7 +51,7 @@ export function decideKubelets(probes: readonly KubeletProbe[]): Outcome {
   if (probes.length === 0) return { ok: false, evidence: "no nodes to probe" };
   const bad = probes
     .filter((p) => !(p.status === 200 && p.body?.trim() === "ok"))
-    .map((p) => `${p.node}: ${p.error ?? `HTTP ${p.status ?? "?"} ${(p.body ?? "").trim().slice(0, 160)}`}`);
+    .map((p) => `${p.node}: ${p.error ?? `HTTP ${p.status ?? "?"} ${statusMessage(p.body ?? "")}`}`);
   if (bad.length === 0) return { ok: true, evidence: `${probes.length}/${probes.length} kubelets answer healthz through the API server` };
   return { ok: false, evidence: `${bad.length} of ${probes.length} kubelets unreachable: ${listSome(bad)}` };
 }
