@@ -288,6 +288,7 @@ describe("ClusterStack", () => {
 
     it("waits again whenever the control plane or the worker template is replaced", () => {
       expect(gate.triggers).toEqual({
+        api_server_url: `https://${ref("aws_eip", "eip", "public_ip")}:${PORTS.kubeApiServer.port}`,
         control_plane_instance: ref("aws_instance", "control-plane", "id"),
         workers_group: ref("aws_autoscaling_group", "workers", "id"),
         workers_launch_template: `${ref("aws_launch_template", "launch-template", "id")}:${ref("aws_launch_template", "launch-template", "latest_version")}`,
@@ -306,7 +307,8 @@ describe("ClusterStack", () => {
   });
 
   describe("outputs", () => {
-    const outputs = tf.output ?? {};
+    // The outputs this stack names (CDKTF adds its own cross-stack outputs for the next stacks).
+    const outputs = Object.fromEntries(Object.entries(tf.output ?? {}).filter(([n]) => !n.startsWith("cross-stack-output-")));
     const eipIp = ref("aws_eip", "eip", "public_ip");
 
     it("exposes every output other tools read, the client key sensitive", () => {
@@ -332,6 +334,14 @@ describe("ClusterStack", () => {
     it("hands the platform stack the API URL, CA, client certificate and key", () => {
       const o = app.stacks.cluster.outputs;
       expect(Object.keys(o).sort()).toEqual(["apiServerUrl", "caCertificatePem", "clientCertificatePem", "clientKeyPem"]);
+    });
+
+    it("hands over the API URL read back from the gate, so the next stacks depend on the gate having passed", () => {
+      const crossStack = Object.entries(tf.output ?? {}).filter(([n]) => n.startsWith("cross-stack-output-"));
+      // CDKTF exports the gate's triggers map; the consumer reads `.api_server_url` from it.
+      expect(crossStack.map(([, o]) => o.value)).toContain(`\${${addressOf(tf, "time_static", "readiness")}.triggers}`);
+      expect(crossStack.map(([, o]) => o.value)).not.toContain(`https://${eipIp}:${PORTS.kubeApiServer.port}`);
+      for (const [, o] of crossStack) expect(o.sensitive).toBe(true);
     });
   });
 });

@@ -89,7 +89,7 @@ export class ClusterStack extends ProjectStack {
     });
 
     this.outputs = {
-      apiServerUrl,
+      apiServerUrl: readiness.apiServerUrl,
       caCertificatePem: secrets.caCertPem,
       clientCertificatePem: secrets.adminCertPem,
       clientKeyPem: secrets.adminKeyPem,

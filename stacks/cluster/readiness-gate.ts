@@ -51,12 +51,17 @@ export interface ReadinessGateProps {
  */
 export class ReadinessGate extends Construct {
   readonly gate: StaticResource;
+  /**
+   * The API server URL, read back from the gate: whatever uses it (the next
+   * stacks' providers) depends on the gate having passed.
+   */
+  readonly apiServerUrl: string;
 
   constructor(scope: Construct, id: string, props: ReadinessGateProps) {
     super(scope, id);
     const program = new TerraformAsset(this, "program", { path: WAIT_PROGRAM, type: AssetType.FILE });
     this.gate = new StaticResource(this, "gate", {
-      triggers: props.triggers,
+      triggers: { ...props.triggers, api_server_url: props.apiServerUrl },
       dependsOn: props.dependsOn,
       provisioners: [
         {
@@ -74,5 +79,6 @@ export class ReadinessGate extends Construct {
         },
       ],
     });
+    this.apiServerUrl = Fn.lookup(this.gate.triggers, "api_server_url");
   }
 }
