@@ -7,6 +7,7 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expectedEdges } from "../lib/bookinfo-graph";
+import { PORTS } from "../lib/ports";
 import { decideProductpage } from "../verify/checks/bookinfo";
 import {
   decideCertificates,
@@ -77,17 +78,17 @@ describe("verify: kubelets", () => {
   it("passes when every node's healthz answers ok through the API server", () => {
     expect(decideKubelets([{ node: "a", status: 200, body: "ok" }, { node: "b", status: 200, body: "ok\n" }]).ok).toBe(true);
   });
-  it("fails with the API server's dial error when a kubelet is unreachable (port 10250 blocked)", () => {
+  it("fails with the API server's dial error when a kubelet is unreachable (kubelet port blocked)", () => {
     const d = decideKubelets([
       { node: "a", status: 200, body: "ok" },
-      { node: "ip-10-0-2-194", status: 502, body: "error dialing backend: dial tcp 10.0.2.194:10250: i/o timeout" },
+      { node: "ip-10-0-2-194", status: 502, body: `error dialing backend: dial tcp 10.0.2.194:${PORTS.kubelet.port}: i/o timeout` },
     ]);
     expect(d.ok).toBe(false);
-    expect(d.evidence).toContain("ip-10-0-2-194: HTTP 502 error dialing backend: dial tcp 10.0.2.194:10250: i/o timeout");
+    expect(d.evidence).toContain(`ip-10-0-2-194: HTTP 502 error dialing backend: dial tcp 10.0.2.194:${PORTS.kubelet.port}: i/o timeout`);
   });
   it("shows the message of a Kubernetes Status answer rather than its JSON", () => {
-    const body = JSON.stringify({ kind: "Status", status: "Failure", message: "error dialing backend: dial tcp 10.0.2.194:10250: i/o timeout", code: 502 });
-    expect(decideKubelets([{ node: "n", status: 502, body }]).evidence).toBe("1 of 1 kubelets unreachable: n: HTTP 502 error dialing backend: dial tcp 10.0.2.194:10250: i/o timeout");
+    const body = JSON.stringify({ kind: "Status", status: "Failure", message: `error dialing backend: dial tcp 10.0.2.194:${PORTS.kubelet.port}: i/o timeout`, code: 502 });
+    expect(decideKubelets([{ node: "n", status: 502, body }]).evidence).toBe(`1 of 1 kubelets unreachable: n: HTTP 502 error dialing backend: dial tcp 10.0.2.194:${PORTS.kubelet.port}: i/o timeout`);
   });
   it("fails on transport errors and when there is no node to probe", () => {
     expect(decideKubelets([{ node: "a", error: "timed out" }]).ok).toBe(false);

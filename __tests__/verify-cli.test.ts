@@ -8,6 +8,8 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { requireTool } from "./helpers/tools";
+import { PORTS } from "../lib/ports";
+import { KUBERNETES } from "../lib/versions";
 import { runCli, type CliIo } from "../verify/cli";
 import { CHECKS } from "../verify/checks";
 import {
@@ -105,7 +107,7 @@ maybe("npm run verify against a local stand-in platform", () => {
     const r = await verify(flags(p));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("✓  API reachable");
-    expect(r.stdout).toContain("Kubernetes v1.28.15");
+    expect(r.stdout).toContain(`Kubernetes v${KUBERNETES.version}`);
     expect(r.stdout).toContain(`All ${CHECKS.length} checks passed.`);
   });
 
@@ -196,7 +198,7 @@ maybe("npm run verify against a local stand-in platform", () => {
     const p = await platform({
       api: {
         "/api/v1/nodes/ip-10-0-2-194/proxy/healthz": {
-          json: { kind: "Status", status: "Failure", message: "error dialing backend: dial tcp 10.0.2.194:10250: i/o timeout", code: 502 },
+          json: { kind: "Status", status: "Failure", message: `error dialing backend: dial tcp 10.0.2.194:${PORTS.kubelet.port}: i/o timeout`, code: 502 },
           status: 502,
         },
         "/api/v1/namespaces/bookinfo/pods": { json: FIXTURES.pods["bookinfo-one-unmeshed"] },
@@ -210,7 +212,7 @@ maybe("npm run verify against a local stand-in platform", () => {
     const r = await verify([...flags(p), "--json"]);
     const c = byId(r);
     expect(r.code).toBe(1);
-    expect(c.kubelet).toMatchObject({ status: "fail", evidence: expect.stringContaining("10250: i/o timeout"), remedy: expect.stringContaining("allow TCP 10250") });
+    expect(c.kubelet).toMatchObject({ status: "fail", evidence: expect.stringContaining(`${PORTS.kubelet.port}: i/o timeout`), remedy: expect.stringContaining(`allow TCP ${PORTS.kubelet.port}`) });
     expect(c.meshed!.evidence).toContain("has no linkerd-proxy");
     expect(c.pods!.status).toBe("pass"); // running and ready, just not meshed
     expect(c.mtls!.evidence).toContain("without TLS");
@@ -220,7 +222,7 @@ maybe("npm run verify against a local stand-in platform", () => {
     expect(c.productpage!.evidence).toContain("reviews failed");
     const table = await verify(flags(p));
     expect(table.stdout).toMatch(/✗  Kubelets reachable +1 of 3 kubelets unreachable/);
-    expect(table.stdout).toContain("fix: allow TCP 10250 from the control plane to every node");
+    expect(table.stdout).toContain(`fix: allow TCP ${PORTS.kubelet.port} from the control plane to every node`);
   });
 
   it("fails Grafana login with a wrong password and unreachable endpoints as connection refused", async () => {

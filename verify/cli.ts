@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { CONTEXT_KEY, ConfigError, durationSeconds, loadConfig, type Config } from "../lib/config";
+import { PORTS } from "../lib/ports";
 import { OUTPUT_NAMES, readStackOutputs as readOutputsWithTerraform } from "../lib/stack-outputs";
 import type { StackName } from "../lib/stack-base";
 import { CHECKS } from "./checks";
@@ -86,7 +87,7 @@ function urlFlag(flag: string, raw: string | undefined): string | undefined {
     if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
     return raw;
   } catch {
-    throw new UsageError(`${flag}: got ${JSON.stringify(raw)}; allowed: an http(s) URL such as http://203.0.113.10:30300`);
+    throw new UsageError(`${flag}: got ${JSON.stringify(raw)}; allowed: an http(s) URL such as http://203.0.113.10:${PORTS.grafanaNodePort.port}`);
   }
 }
 
