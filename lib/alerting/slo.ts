@@ -183,7 +183,7 @@ export function sloRuleGroups(config: Pick<Config, "alerting">, graph: SloGraph)
     annotations: {
       summary: "Prometheus is not getting Bookinfo's mesh metrics",
       description:
-        "Scrapes of Linkerd proxies in the bookinfo namespace fail or stopped (pod {{ $labels.pod }}); the SLO alerts are blind until they resume.",
+        "Scrapes of Linkerd proxies in the bookinfo namespace fail or stopped{{ with $labels.pod }} (pod {{ . }}){{ end }}; the SLO alerts are blind until they resume.",
     },
   };
 

@@ -1,0 +1,152 @@
+/**
+ * The SLO rules exactly as the apps stack deploys them, checked and
+ * unit-tested by the real promtool. The rules are taken from the synthesized
+ * PrometheusRule, written to a temp dir as `bookinfo-slo-rules.yaml`, and the
+ * promtool test files in __tests__/fixtures/alerting/ load that file.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { resourcesOf, synthApp, type SynthesizedStack } from "./helpers/synth";
+import { requireTool } from "./helpers/tools";
+import { ALERTS, BURN_RATE_ALERTS, RECORDS, SEVERITY, errorBudget, type AlertingRule, type RuleGroup } from "../lib/alerting/slo";
+import { SLO_RULE_GROUP_PREFIX, RELEASES } from "../lib/k8s-names";
+import { expectedEdges } from "../lib/bookinfo-graph";
+
+const FIXTURES = path.join(__dirname, "fixtures", "alerting");
+const RULES_FILE = "bookinfo-slo-rules.yaml";
+
+interface PrometheusRuleObject {
+  kind: string;
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: { groups: RuleGroup[] };
+}
+
+function prometheusRules(stack: SynthesizedStack): PrometheusRuleObject[] {
+  return Object.values(resourcesOf(stack, "kubernetes_manifest"))
+    .map((r) => r.manifest as PrometheusRuleObject)
+    .filter((m) => m.kind === "PrometheusRule");
+}
+
+function alerts(groups: RuleGroup[]): AlertingRule[] {
+  return groups.flatMap((g) => g.rules).filter((r): r is AlertingRule => "alert" in r);
+}
+
+function run(tool: string, args: string[], cwd: string): { code: number; out: string } {
+  try {
+    return { code: 0, out: execFileSync(tool, args, { cwd, encoding: "utf8", stdio: "pipe" }) };
+  } catch (e) {
+    const err = e as { status?: number; stdout?: string; stderr?: string };
+    return { code: err.status ?? 1, out: `${err.stdout ?? ""}${err.stderr ?? ""}` };
+  }
+}
+
+const app = synthApp({});
+const [rule] = prometheusRules(app.stack("apps"));
+
+describe("SLO PrometheusRule", () => {
+  it("is one PrometheusRule labelled for kube-prometheus-stack, with every group named after the SLO prefix", () => {
+    expect(prometheusRules(app.stack("apps"))).toHaveLength(1);
+    expect(rule?.metadata.labels.release).toBe(RELEASES.kubePrometheusStack);
+    for (const g of rule?.spec.groups ?? []) expect(g.name.startsWith(`${SLO_RULE_GROUP_PREFIX}-`)).toBe(true);
+  });
+
+  it("pages on 1h/5m at 14.4x and 6h/30m at 6x, tickets on 3d/6h at 1x, of the configured SLO's budget", () => {
+    const budget = errorBudget(app.config.alerting.availabilitySlo);
+    const byName = new Map(alerts(rule?.spec.groups ?? []).map((a) => [a.alert, a]));
+    const expected = [
+      ["1h", "5m", 14.4, SEVERITY.page],
+      ["6h", "30m", 6, SEVERITY.page],
+      ["3d", "6h", 1, SEVERITY.ticket],
+    ] as const;
+    expect(BURN_RATE_ALERTS.map((b) => [b.long, b.short, b.factor, b.severity])).toEqual(expected);
+    for (const b of BURN_RATE_ALERTS) {
+      const a = byName.get(b.alert);
+      const t = Number((b.factor * budget).toPrecision(6));
+      expect(a?.expr).toContain(`${RECORDS.callerErrorRatio(b.long)} > ${t}`);
+      expect(a?.expr).toContain(`${RECORDS.callerErrorRatio(b.short)} > ${t}`);
+      expect(a?.labels.severity).toBe(b.severity);
+    }
+  });
+
+  it("follows the configured SLO and latency threshold", () => {
+    const other = synthApp({ alerting: { availabilitySlo: 0.99, latencyP99ThresholdMs: 250 } });
+    const [r] = prometheusRules(other.stack("apps"));
+    const all = alerts(r?.spec.groups ?? []);
+    expect(all.find((a) => a.alert === BURN_RATE_ALERTS[0].alert)?.expr).toContain("> 0.144");
+    expect(all.find((a) => a.alert === ALERTS.latency)?.expr).toMatch(/> 250$/);
+  });
+
+  it("expects traffic on exactly the edges the reviews weights use", () => {
+    const edgesOf = (groups: RuleGroup[]) =>
+      alerts(groups)
+        .filter((a) => a.alert === ALERTS.edge)
+        .map((a) => `${a.labels.source_deployment} → ${a.labels.destination_deployment}`)
+        .sort();
+    const fmt = (w: Record<string, number>) => expectedEdges(w).map((e) => `${e.from} → ${e.to}`).sort();
+    expect(edgesOf(rule?.spec.groups ?? [])).toEqual(fmt(app.config.apps.reviewsWeights));
+    const v1only = synthApp({ apps: { reviewsWeights: { v1: 1, v2: 0, v3: 0 } } });
+    const [r] = prometheusRules(v1only.stack("apps"));
+    expect(edgesOf(r?.spec.groups ?? [])).toEqual(fmt({ v1: 1, v2: 0, v3: 0 }));
+    expect(edgesOf(r?.spec.groups ?? []).some((e) => e.includes("ratings"))).toBe(false);
+    // Missing-replica alerts cover the same live deployments.
+    const replicas = alerts(r?.spec.groups ?? []).filter((a) => a.alert === ALERTS.replicas).map((a) => a.labels.deployment);
+    expect(replicas).not.toContain("reviews-v2");
+    expect(replicas).toContain("productpage-v1");
+  });
+});
+
+describe("SLO rules under promtool", () => {
+  const promtool = requireTool("promtool", "prometheus");
+  const dir = mkdtempSync(path.join(tmpdir(), "slo-rules-"));
+  writeFileSync(path.join(dir, RULES_FILE), stringify({ groups: rule?.spec.groups ?? [] }));
+  const tests = readdirSync(FIXTURES).filter((f) => f.endsWith(".test.yaml")).sort();
+  for (const t of tests) copyFileSync(path.join(FIXTURES, t), path.join(dir, t));
+
+  it("passes promtool check rules", () => {
+    if (!promtool) return;
+    const { code, out } = run(promtool, ["check", "rules", RULES_FILE], dir);
+    expect(out).toMatch(/SUCCESS: \d+ rules found/);
+    expect(code).toBe(0);
+  });
+
+  it("passes every promtool unit test (detection times, silence on small error rates, recorded ratios)", async () => {
+    if (!promtool) return;
+    expect(tests).toEqual(
+      expect.arrayContaining([
+        "productpage-outage.test.yaml",
+        "error-rates.test.yaml",
+        "stale-metrics.test.yaml",
+        "recording-rules.test.yaml",
+        "traffic-edges.test.yaml",
+      ]),
+    );
+    // One promtool per file, in parallel: the whole set takes as long as the slowest file.
+    const results = await Promise.all(
+      tests.map(async (t) => {
+        try {
+          const { stdout } = await promisify(execFile)(promtool, ["test", "rules", t], { cwd: dir, encoding: "utf8" });
+          return { t, ok: true, out: stdout };
+        } catch (e) {
+          const err = e as { stdout?: string; stderr?: string };
+          return { t, ok: false, out: `${err.stdout ?? ""}${err.stderr ?? ""}` };
+        }
+      }),
+    );
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length > 0) throw new Error(failed.map((r) => r.out).join("\n"));
+    for (const r of results) expect(r.out).toContain("SUCCESS");
+  });
+
+  it("makes promtool fail when a fixture expects the wrong detection time (the tests can fail)", () => {
+    if (!promtool) return;
+    const broken = readFileSync(path.join(dir, "productpage-outage.test.yaml"), "utf8").replace("- eval_time: 61m\n", "- eval_time: 60m\n").replace("- eval_time: 61m30s\n", "- eval_time: 61m\n");
+    writeFileSync(path.join(dir, "broken.yaml"), broken);
+    const { code, out } = run(promtool, ["test", "rules", "broken.yaml"], dir);
+    expect(code).not.toBe(0);
+    expect(out).toContain("ProductpageErrorBudgetFastBurn");
+  });
+});
