@@ -99,6 +99,28 @@ export const DEFAULT_CONFIG = {
     nodeGeneration: 1,
     /** How long the deploy waits for the API server and 1 + workers nodes. */
     readinessTimeoutMinutes: 20,
+    etcdBackup: {
+      /** Take etcd snapshots on the control plane on a schedule and upload them to S3. */
+      enabled: true,
+      /** Minutes between two etcd snapshots (a systemd timer on the control plane, set when it boots). */
+      intervalMinutes: 60,
+      /** Days a snapshot stays current in the bucket this stack creates before its lifecycle rule expires it. */
+      retentionDays: 7,
+      /** Days an expired or overwritten snapshot is still kept as a noncurrent version before it is deleted for good. */
+      noncurrentRetentionDays: 7,
+      /**
+       * Name of an existing S3 bucket, created outside these stacks, to upload to
+       * instead (snapshots then outlive `cdktf destroy '*'`; its own lifecycle rules apply).
+       * Unset: the cluster stack creates the bucket, and destroy empties and deletes it.
+       */
+      existingBucket: null as string | null,
+    },
+    deadNodeCleanup: {
+      /** Delete the Node object of a worker whose EC2 instance is terminated or gone (a control-plane timer). */
+      enabled: true,
+      /** Minutes a worker must have been NotReady before its EC2 instance is looked up. */
+      notReadyMinutes: 10,
+    },
   },
 
   versions: {

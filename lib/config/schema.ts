@@ -95,6 +95,32 @@ export const configSchema = z.strictObject({
     }),
     nodeGeneration: positiveInt("generations"),
     readinessTimeoutMinutes: z.number().int().min(5, { message: "must be at least 5 minutes (a node boots and installs packages first)" }).max(120),
+    etcdBackup: z.strictObject({
+      enabled: z.boolean(),
+      intervalMinutes: z
+        .number()
+        .int({ message: "must be a whole number of minutes" })
+        .min(5, { message: "must be at least 5 minutes (each snapshot copies the whole etcd database)" })
+        .max(1440, { message: "must be at most 1440 minutes (one snapshot a day)" }),
+      retentionDays: z.number().int({ message: "must be a whole number of days" }).min(1, { message: "must be at least 1 day" }).max(3650, { message: "must be at most 3650 days" }),
+      noncurrentRetentionDays: z
+        .number()
+        .int({ message: "must be a whole number of days" })
+        .min(1, { message: "must be at least 1 day" })
+        .max(3650, { message: "must be at most 3650 days" }),
+      existingBucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be the name of an existing S3 bucket (3-63 lowercase letters, digits, '.', '-')" })
+        .nullable(),
+    }),
+    deadNodeCleanup: z.strictObject({
+      enabled: z.boolean(),
+      notReadyMinutes: z
+        .number()
+        .int({ message: "must be a whole number of minutes" })
+        .min(5, { message: "must be at least 5 minutes (a rebooting node is NotReady for a few minutes)" })
+        .max(1440, { message: "must be at most 1440 minutes" }),
+    }),
   }),
   versions: z.strictObject({
     flannelChart: semver,
@@ -210,6 +236,15 @@ export function crossFieldProblems(c: Config): RuleProblem[] {
       `must be 1.${min}.x to 1.${max}.x: Linkerd stable-2.14 supports only those minors ` +
         "(set cluster.allowUnsupportedKubernetesVersion to true to deploy another version at your own risk)",
     );
+  }
+
+  // etcd backups: the lifecycle rule must leave at least two snapshots in the bucket.
+  const backup = c.cluster.etcdBackup;
+  if (backup.retentionDays * 1440 < 2 * backup.intervalMinutes) {
+    add("cluster.etcdBackup.retentionDays", `must keep at least two snapshots: at least ${Math.ceil((2 * backup.intervalMinutes) / 1440)} days with cluster.etcdBackup.intervalMinutes ${backup.intervalMinutes}`);
+  }
+  if (!backup.enabled && backup.existingBucket !== null) {
+    add("cluster.etcdBackup.existingBucket", "must be unset when cluster.etcdBackup.enabled is false (no snapshot would be uploaded to it)");
   }
 
   // Backend.
