@@ -109,10 +109,14 @@ describe("PlatformStack", () => {
     expect(namespaceAddress).toBe(namespaceResource(platform, namespace).address);
   });
 
-  it("installs in the order flannel → nodes Ready → monitoring → linkerd namespace → linkerd-crds → control plane", () => {
+  it("installs in the order flannel → nodes Ready → storage → monitoring → linkerd namespace → linkerd-crds → control plane", () => {
     const flannelNs = namespaceResource(platform, NAMESPACES.flannel);
     const flannel = release(platform, RELEASES.flannel);
     const gate = only(platform, "kubernetes_deployment_v1", "nodes-ready");
+    const driver = release(platform, RELEASES.awsEbsCsiDriver);
+    const storageClass = only(platform, "kubernetes_storage_class_v1");
+    const volumeWait = only(platform, "time_static", "volume-cleanup");
+    const monitoringNs = namespaceResource(platform, NAMESPACES.monitoring);
     const monitoring = release(platform, RELEASES.kubePrometheusStack);
     const linkerdNs = namespaceResource(platform, NAMESPACES.linkerd);
     const crds = release(platform, RELEASES.linkerdCrds);
@@ -120,7 +124,11 @@ describe("PlatformStack", () => {
 
     expect(dependsOn(flannel)).toContain(flannelNs.address);
     expect(dependsOn(gate)).toEqual([flannel.address]);
-    expect(dependsOn(monitoring)).toContain(gate.address);
+    expect(dependsOn(driver)).toEqual([gate.address]);
+    expect(dependsOn(storageClass)).toEqual([driver.address]);
+    expect(dependsOn(volumeWait)).toEqual([driver.address, storageClass.address]);
+    expect(dependsOn(monitoringNs)).toEqual([gate.address, storageClass.address, volumeWait.address]);
+    expect(dependsOn(monitoring)).toContain(monitoringNs.address);
     expect(dependsOn(linkerdNs)).toEqual([monitoring.address]);
     expect(dependsOn(crds)).toEqual([linkerdNs.address]);
     expect(dependsOn(controlPlane)).toEqual([crds.address]);

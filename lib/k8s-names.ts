@@ -16,6 +16,8 @@ export const RELEASES = {
   linkerdCrds: "linkerd-crds",
   linkerdControlPlane: "linkerd-control-plane",
   kubePrometheusStack: "kube-prometheus-stack",
+  /** The persistent-volume provisioner (namespace kube-system). */
+  awsEbsCsiDriver: "aws-ebs-csi-driver",
 } as const;
 
 /** Services created by the kube-prometheus-stack release (names follow the release name). */

@@ -34,6 +34,17 @@ export const CHARTS = {
     chart: "kube-prometheus-stack",
     version: "88.5.3",
   },
+  /**
+   * The persistent-volume provisioner. 2.53.0 (driver v1.53.0, Nov 2025) is the
+   * last release made while Kubernetes 1.28 was still supported (EKS extended
+   * support ended 2025-11-26; the driver supports the versions Kubernetes or
+   * EKS support).
+   */
+  awsEbsCsiDriver: {
+    repository: "https://kubernetes-sigs.github.io/aws-ebs-csi-driver",
+    chart: "aws-ebs-csi-driver",
+    version: "2.53.0",
+  },
 } as const;
 
 /** The Linkerd release the charts above install (for docs, checks and dashboards). */

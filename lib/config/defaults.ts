@@ -132,6 +132,8 @@ export const DEFAULT_CONFIG = {
     linkerdControlPlaneChart: CHARTS.linkerdControlPlane.version,
     /** kube-prometheus-stack Helm chart version. */
     kubePrometheusStackChart: CHARTS.kubePrometheusStack.version,
+    /** AWS EBS CSI driver Helm chart version (the persistent-volume provisioner). */
+    awsEbsCsiDriverChart: CHARTS.awsEbsCsiDriver.version,
     /** Tag of the Bookinfo images. */
     bookinfoImageTag: IMAGES.bookinfo.tag,
     /** Load client image (traffic generator and benchmark). */
@@ -156,6 +158,24 @@ export const DEFAULT_CONFIG = {
       scrapeInterval: "30s",
       /** Scrape interval of Linkerd proxies and control plane (KPI: fresh within 5 s). */
       meshScrapeInterval: "5s",
+      /** Size of Prometheus' persistent volume (encrypted gp3), in GiB. */
+      prometheusVolumeGiB: 20,
+      /**
+       * Prometheus deletes its oldest data beyond this size (Prometheus units, powers of 2:
+       * 16GB = 16 GiB), whichever of retention and retentionSize comes first; at most 85 % of the volume.
+       */
+      retentionSize: "16GB",
+      /** Size of Alertmanager's persistent volume (silences, notification log), in GiB. */
+      alertmanagerVolumeGiB: 1,
+      /** Size of Grafana's persistent volume (its database: users, preferences, annotations), in GiB. */
+      grafanaVolumeGiB: 2,
+    },
+    storage: {
+      /**
+       * How long `cdktf destroy` waits, after the monitoring namespace is gone, for the
+       * EBS CSI driver to delete every volume of its StorageClass before the driver is removed.
+       */
+      volumeDeletionTimeoutSeconds: 600,
     },
   },
 

@@ -39,6 +39,18 @@ const prometheusDuration = z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, {
   message: "must be a Prometheus duration such as 5s, 30s, 7d",
 });
 
+/** A gp3 volume size: 1 GiB to 16 TiB. */
+const ebsVolumeGiB = z
+  .number()
+  .int({ message: "must be a whole number of GiB" })
+  .min(1, { message: "must be at least 1 GiB (the smallest gp3 volume)" })
+  .max(16384, { message: "must be at most 16384 GiB (the largest gp3 volume)" });
+
+/** A Prometheus storage size (`--storage.tsdb.retention.size`): a whole number and a unit, powers of 2. */
+const prometheusSize = z.string().regex(/^[1-9]\d*(B|KB|MB|GB|TB)$/, {
+  message: "must be a Prometheus size: a whole number and B, KB, MB, GB or TB, such as 16GB",
+});
+
 const semver = z.string().regex(/^v?\d+\.\d+\.\d+$/, { message: "must be a version such as 1.2.3" });
 
 export const configSchema = z.strictObject({
@@ -127,6 +139,7 @@ export const configSchema = z.strictObject({
     linkerdCrdsChart: semver,
     linkerdControlPlaneChart: semver,
     kubePrometheusStackChart: semver,
+    awsEbsCsiDriverChart: semver,
     bookinfoImageTag: semver,
     fortioImage: z.string().regex(/^[a-z0-9./-]+:[A-Za-z0-9._-]+$/, { message: "must be an image reference with a tag, e.g. fortio/fortio:1.69.5" }),
   }),
@@ -141,6 +154,13 @@ export const configSchema = z.strictObject({
       retention: prometheusDuration,
       scrapeInterval: prometheusDuration,
       meshScrapeInterval: prometheusDuration,
+      prometheusVolumeGiB: ebsVolumeGiB,
+      retentionSize: prometheusSize,
+      alertmanagerVolumeGiB: ebsVolumeGiB,
+      grafanaVolumeGiB: ebsVolumeGiB,
+    }),
+    storage: z.strictObject({
+      volumeDeletionTimeoutSeconds: z.number().int({ message: "must be a whole number of seconds" }).min(60, { message: "must be at least 60 seconds (deleting a volume takes up to a minute)" }).max(3600, { message: "must be at most 3600 seconds" }),
     }),
   }),
   apps: z.strictObject({
@@ -176,6 +196,16 @@ export function durationSeconds(d: string): number {
   let total = 0;
   for (const [, n, unit] of d.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(n) * (units[unit as string] ?? 0);
   return total;
+}
+
+/** The share of Prometheus' volume its size-based retention may fill. */
+export const PROMETHEUS_VOLUME_FILL = 0.85;
+
+/** Prometheus size → bytes (`16GB` → 16 × 2^30; Prometheus' units are powers of 2). */
+export function prometheusSizeBytes(size: string): number {
+  const units: Record<string, number> = { B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40 };
+  const m = /^(\d+)(B|KB|MB|GB|TB)$/.exec(size);
+  return m ? Number(m[1]) * (units[m[2] as string] ?? 0) : NaN;
 }
 
 /** Rules that relate settings to each other; run only once every field is valid. */
@@ -263,6 +293,25 @@ export function crossFieldProblems(c: Config): RuleProblem[] {
   if (mesh < 1 || mesh > 5) add("platform.monitoring.meshScrapeInterval", "must be between 1s and 5s (KPI: mesh metrics fresh within 5 s)");
   if (durationSeconds(c.platform.monitoring.retention) < 3 * 86400) {
     add("platform.monitoring.retention", "must be at least 3d: the slowest SLO alert window is 3 days");
+  }
+
+  // Persistent volumes: Prometheus needs headroom beyond its size limit (compaction, WAL).
+  const volumeGiB = c.platform.monitoring.prometheusVolumeGiB;
+  const retentionGiB = prometheusSizeBytes(c.platform.monitoring.retentionSize) / 2 ** 30;
+  if (retentionGiB > volumeGiB * PROMETHEUS_VOLUME_FILL) {
+    add(
+      "platform.monitoring.retentionSize",
+      `must be at most ${Math.round(PROMETHEUS_VOLUME_FILL * 100)} % of platform.monitoring.prometheusVolumeGiB (${volumeGiB} GiB), ` +
+        `i.e. at most ${Math.floor(volumeGiB * PROMETHEUS_VOLUME_FILL)}GB: Prometheus needs room to compact blocks and write its WAL`,
+    );
+  }
+  // The driver takes the volume tags as one comma-separated key=value list.
+  for (const [key, value] of Object.entries(c.tags)) {
+    if (/[,=]/.test(key)) {
+      add("tags", `must not have a key containing ',' or '=' (${JSON.stringify(key)}): the tags also go to the EBS CSI driver as a key=value,key=value list`);
+    } else if (value.includes(",")) {
+      add(`tags.${key}`, "must not contain ',': the tags also go to the EBS CSI driver as a key=value,key=value list");
+    }
   }
 
   // Traffic split.

@@ -54,9 +54,21 @@ export function linkerdHighAvailabilityValues() {
   };
 }
 
+/**
+ * The networks the mesh treats as in-cluster (service discovery, and the
+ * proxy's notion of what is meshed): the pod and service networks and the
+ * VPC (nodes, host-network pods, the API server). Spelled out because the
+ * chart's default lists only the private ranges, so a pod network outside
+ * them would silently bypass discovery.
+ */
+export function linkerdClusterNetworks(config: Config): string {
+  return [config.cluster.podCidr, config.cluster.serviceCidr, config.network.vpcCidr].join(",");
+}
+
 /** linkerd-control-plane values that are known at synth time. */
 export function linkerdControlPlaneValues(config: Config) {
   return {
+    clusterNetworks: linkerdClusterNetworks(config),
     // The heartbeat CronJob phones versioncheck.linkerd.io and its schedule
     // is derived from the install time (a diff on every deploy).
     disableHeartBeat: true,

@@ -14,6 +14,7 @@ import { alertmanagerConfig, ALERTMANAGER_WEBHOOK_SECRET } from "../../lib/alert
 import { meshScrapeConfigs } from "./mesh-scrape";
 import { GRAFANA_PROMETHEUS_DATASOURCE, linkerdDashboardProviders, linkerdDashboards } from "./grafana-dashboards";
 import { NO_MESH } from "./privileged-namespace";
+import { STORAGE_CLASS } from "../../lib/storage";
 
 /** Value paths of secrets handed to the chart with `set_sensitive`. */
 export const MONITORING_SENSITIVE_VALUE_PATHS = {
@@ -33,6 +34,29 @@ export const PROMETHEUS_SELECTORS_NIL_USES_HELM_VALUES = [
   "scrapeConfigSelectorNilUsesHelmValues",
 ] as const;
 
+/**
+ * A claim on the platform's StorageClass, as the Prometheus Operator's
+ * StorageSpec takes it (`volumeClaimTemplate`).
+ */
+export function volumeClaimTemplate(sizeGiB: number) {
+  return {
+    volumeClaimTemplate: {
+      spec: {
+        storageClassName: STORAGE_CLASS.name,
+        accessModes: ["ReadWriteOnce"],
+        resources: { requests: { storage: `${sizeGiB}Gi` } },
+      },
+    },
+  };
+}
+
+/**
+ * What the StatefulSets the Operator creates do with their claims: deleting
+ * the Prometheus or Alertmanager (a Helm uninstall) deletes the claims and so
+ * the EBS volumes; scaling down keeps them.
+ */
+export const CLAIM_RETENTION_POLICY = { whenDeleted: "Delete", whenScaled: "Retain" } as const;
+
 export function kubePrometheusStackValues(config: Config) {
   const { monitoring } = config.platform;
   const selectors = Object.fromEntries(PROMETHEUS_SELECTORS_NIL_USES_HELM_VALUES.map((s) => [s, false]));
@@ -47,6 +71,9 @@ export function kubePrometheusStackValues(config: Config) {
       prometheusSpec: {
         portName: MONITORING_SERVICE_PORTS.prometheus,
         retention: monitoring.retention,
+        retentionSize: monitoring.retentionSize,
+        storageSpec: volumeClaimTemplate(monitoring.prometheusVolumeGiB),
+        persistentVolumeClaimRetentionPolicy: { ...CLAIM_RETENTION_POLICY },
         scrapeInterval: monitoring.scrapeInterval,
         ...selectors,
         additionalScrapeConfigs: meshScrapeConfigs(config),
@@ -54,7 +81,12 @@ export function kubePrometheusStackValues(config: Config) {
     },
     alertmanager: {
       config: alertmanagerConfig(config),
-      alertmanagerSpec: { secrets: [ALERTMANAGER_WEBHOOK_SECRET.name] },
+      alertmanagerSpec: {
+        secrets: [ALERTMANAGER_WEBHOOK_SECRET.name],
+        // Silences and the notification log survive a restart.
+        storage: volumeClaimTemplate(monitoring.alertmanagerVolumeGiB),
+        persistentVolumeClaimRetentionPolicy: { ...CLAIM_RETENTION_POLICY },
+      },
     },
     grafana: {
       service: {
@@ -63,6 +95,19 @@ export function kubePrometheusStackValues(config: Config) {
         targetPort: PORTS.grafanaHttp.port,
         nodePort: config.nodePorts.grafana,
       },
+      // Grafana's database (users, preferences, annotations, dashboards made in
+      // the UI) on a volume. The claim is a plain object of the release, so an
+      // uninstall deletes it. Dashboards and datasources are not kept there:
+      // they are provisioned from these values at every start.
+      persistence: {
+        enabled: true,
+        type: "pvc",
+        storageClassName: STORAGE_CLASS.name,
+        accessModes: ["ReadWriteOnce"],
+        size: `${monitoring.grafanaVolumeGiB}Gi`,
+      },
+      // A volume attaches to one node at a time: stop the old pod before the new one starts.
+      deploymentStrategy: { type: "Recreate" },
       sidecar: {
         datasources: { name: GRAFANA_PROMETHEUS_DATASOURCE.name, uid: GRAFANA_PROMETHEUS_DATASOURCE.uid },
       },

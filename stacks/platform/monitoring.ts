@@ -28,7 +28,11 @@ export interface MonitoringProps {
   readonly random: RandomProvider;
   /** The Alertmanager webhook URL (sensitive; may be empty). */
   readonly alertmanagerWebhookUrl: string;
-  /** What must be in place before the release installs. */
+  /**
+   * What must be in place before the namespace and the release are created
+   * (and stay until both are deleted): nodes Ready, the StorageClass and the
+   * destroy-time volume wait.
+   */
   readonly dependsOn: ITerraformDependable[];
 }
 
@@ -42,10 +46,15 @@ export class Monitoring extends Construct {
     const { config } = props;
 
     // node-exporter needs the host's network, PID namespace and filesystem.
+    // Created after, and so deleted before, what its volumes need (the
+    // StorageClass and the destroy-time volume wait): deleting the namespace
+    // deletes every claim in it, and Terraform waits until it is gone.
     const namespace = new PrivilegedNamespace(this, "namespace", {
       provider: props.kubernetes,
       name: NAMESPACES.monitoring,
       annotations: NO_MESH,
+      dependsOn: props.dependsOn,
+      deleteTimeoutSeconds: config.platform.helmTimeoutSeconds,
     });
 
     const password = new Password(this, "grafana-admin-password", {
@@ -70,7 +79,7 @@ export class Monitoring extends Construct {
       values: kubePrometheusStackValues(config),
       sensitiveValues: { [MONITORING_SENSITIVE_VALUE_PATHS.grafanaAdminPassword]: password.result },
       timeoutSeconds: config.platform.helmTimeoutSeconds,
-      dependsOn: [...props.dependsOn, namespace.namespace, webhook],
+      dependsOn: [namespace.namespace, webhook],
     });
   }
 }

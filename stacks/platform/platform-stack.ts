@@ -4,8 +4,14 @@
  *
  *   flannel (DaemonSet Ready)
  *   → node-readiness gate (every node Ready with pod networking)
- *   → Alertmanager webhook Secret, kube-prometheus-stack (Operator CRDs with it)
+ *   → aws-ebs-csi-driver → StorageClass → volume cleanup (a destroy-time wait)
+ *   → monitoring namespace, Alertmanager webhook Secret, kube-prometheus-stack
+ *     (Operator CRDs with it; Prometheus, Alertmanager and Grafana on volumes)
  *   → linkerd namespace → linkerd-crds → linkerd-control-plane (Ready)
+ *
+ * `cdktf destroy` runs it backwards; the volume cleanup makes it wait, once
+ * the monitoring namespace (and every claim in it) is gone, until the driver
+ * has deleted the EBS volumes, and only then removes the driver.
  *
  * Nothing here uses a custom resource: the mesh scrape jobs are plain
  * Prometheus configuration, so no object waits on a CRD at plan time.
@@ -14,14 +20,18 @@ import { Construct } from "constructs";
 import { TerraformOutput, TerraformVariable } from "cdktf";
 import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { TimeProvider } from "@cdktf/provider-time/lib/provider";
 import type { Config } from "../../lib/config";
 import { ProjectStack, STACK_NAMES } from "../../lib/stack-base";
 import { kubeProviders } from "../../lib/kube-providers";
 import { OUTPUT_NAMES } from "../../lib/stack-outputs";
+import { clusterTagKey } from "../../lib/storage";
 import type { ClusterOutputs } from "../cluster/outputs";
 import { Flannel } from "./flannel";
 import { NodeReadinessGate } from "./node-readiness-gate";
 import { Monitoring } from "./monitoring";
+import { EbsCsiDriver } from "./ebs-csi-driver";
+import { VolumeCleanup } from "./volume-cleanup";
 import { LinkerdIdentity } from "./linkerd-identity";
 import { Linkerd } from "./linkerd";
 import type { PlatformOutputs } from "./outputs";
@@ -39,6 +49,7 @@ export class PlatformStack extends ProjectStack {
     if (!helm) throw new Error("the platform stack needs the Helm provider");
     const tls = new TlsProvider(this, "tls");
     const random = new RandomProvider(this, "random");
+    const time = new TimeProvider(this, "time");
 
     const webhookUrl = new TerraformVariable(this, ALERTMANAGER_WEBHOOK_VARIABLE, {
       type: "string",
@@ -55,13 +66,28 @@ export class PlatformStack extends ProjectStack {
       dependsOn: [flannel.release.release],
     });
 
+    const storage = new EbsCsiDriver(this, "ebs-csi", {
+      config,
+      kubernetes,
+      helm,
+      dependsOn: [nodesReady.deployment],
+    });
+    const volumeCleanup = new VolumeCleanup(this, "volume-cleanup", {
+      config,
+      provider: time,
+      cluster,
+      storageClassName: storage.storageClass.metadata.name,
+      sweepHint: `Volumes left behind carry the tag ${clusterTagKey(config)}=owned: docs/data-safety.md ("Sweep") lists and deletes them.`,
+      dependsOn: [storage.release.release, storage.storageClass],
+    });
+
     const monitoring = new Monitoring(this, "monitoring", {
       config,
       kubernetes,
       helm,
       random,
       alertmanagerWebhookUrl: webhookUrl.stringValue,
-      dependsOn: [nodesReady.deployment],
+      dependsOn: [nodesReady.deployment, storage.storageClass, volumeCleanup.wait],
     });
 
     const identity = new LinkerdIdentity(this, "linkerd-identity", { config, provider: tls });

@@ -22,6 +22,11 @@ export interface PrivilegedNamespaceProps {
   readonly labels?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * How long a destroy waits for the namespace (and everything in it) to be gone.
+   * @default the provider's own (5 minutes)
+   */
+  readonly deleteTimeoutSeconds?: number;
 }
 
 export class PrivilegedNamespace extends Construct {
@@ -39,6 +44,7 @@ export class PrivilegedNamespace extends Construct {
         ...(props.annotations ? { annotations: { ...props.annotations } } : {}),
       },
       dependsOn: props.dependsOn,
+      ...(props.deleteTimeoutSeconds ? { timeouts: { delete: `${props.deleteTimeoutSeconds}s` } } : {}),
     });
     this.name = this.namespace.metadata.name;
   }

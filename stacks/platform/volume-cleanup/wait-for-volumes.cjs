@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Runs while `cdktf destroy` tears the platform down, after the monitoring
+ * namespace is gone and before the EBS CSI driver is uninstalled: waits until
+ * the driver has deleted every persistent volume of the platform's
+ * StorageClass whose claim is gone. Deleting a claim only starts the volume's
+ * deletion; without this wait the driver could be removed first and the EBS
+ * volumes would stay in the account, billed.
+ *
+ * A volume whose claim still exists is not waited for (it is in use, e.g.
+ * when this step runs because Terraform replaces it on a deploy); it is
+ * listed as one that a destroy will leave behind.
+ *
+ * Plain Node, built-in modules only: it runs from Terraform's destroy-time
+ * local-exec provisioner, in the stack's synthesized folder.
+ *
+ * Input, from the environment (never the command line):
+ *   VOLUMES_API_SERVER_URL        https://<address>:<port>
+ *   VOLUMES_CA_CERT_PEM           cluster CA certificate
+ *   VOLUMES_CLIENT_CERT_PEM       admin client certificate
+ *   VOLUMES_CLIENT_KEY_PEM        admin client key
+ *   VOLUMES_STORAGE_CLASS         the StorageClass whose volumes to wait for
+ *   VOLUMES_TIMEOUT_SECONDS       overall bound
+ *   VOLUMES_UNREACHABLE_SECONDS   how long an unreachable API server is retried (default 60)
+ *   VOLUMES_INTERVAL_SECONDS      pause between checks (default 10)
+ *   VOLUMES_SWEEP_HINT            what to tell the user to run when volumes may be left
+ *
+ * Exit 0 when nothing is left to delete (or the API server cannot be reached
+ * at all, which is reported: then the driver cannot delete anything either);
+ * 1 when volumes are still there at the timeout; 2 when the input is wrong.
+ */
+"use strict";
+
+const https = require("node:https");
+
+/**
+ * @typedef {{ metadata: { name: string, uid?: string, namespace?: string, deletionTimestamp?: string },
+ *   spec?: { storageClassName?: string, claimRef?: { namespace?: string, name?: string, uid?: string }, csi?: { volumeHandle?: string } },
+ *   status?: { phase?: string } }} KubeObject
+ * @typedef {{ name: string, volumeId: string, phase: string, claim: string }} VolumeSummary
+ * @typedef {{ deleting: VolumeSummary[], claimed: VolumeSummary[] }} Classified
+ */
+
+/** @param {NodeJS.ProcessEnv} env */
+function readSettings(env) {
+  /** @type {string[]} */
+  const problems = [];
+  /** @param {string} name */
+  const required = (name) => {
+    const v = env[name];
+    if (!v) problems.push(`${name} is not set`);
+    return v ?? "";
+  };
+  /** @param {string} name @param {number | undefined} fallback */
+  const seconds = (name, fallback) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") {
+      if (fallback === undefined) problems.push(`${name} is not set`);
+      return fallback ?? 0;
+    }
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) problems.push(`${name} must be a positive number of seconds, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+  const url = required("VOLUMES_API_SERVER_URL");
+  if (url && !/^https:\/\/[^/]+$/.test(url)) problems.push(`VOLUMES_API_SERVER_URL must be https://host:port, got ${JSON.stringify(url)}`);
+  return {
+    problems,
+    url,
+    ca: required("VOLUMES_CA_CERT_PEM"),
+    cert: required("VOLUMES_CLIENT_CERT_PEM"),
+    key: required("VOLUMES_CLIENT_KEY_PEM"),
+    storageClass: required("VOLUMES_STORAGE_CLASS"),
+    timeoutSeconds: seconds("VOLUMES_TIMEOUT_SECONDS", undefined),
+    unreachableSeconds: seconds("VOLUMES_UNREACHABLE_SECONDS", 60),
+    intervalSeconds: seconds("VOLUMES_INTERVAL_SECONDS", 10),
+    sweepHint: env.VOLUMES_SWEEP_HINT ?? "",
+  };
+}
+
+/**
+ * Splits the StorageClass's volumes into those the driver still has to
+ * delete (no live claim: the claim is gone or terminating) and those a live
+ * claim still holds.
+ * @param {KubeObject[]} volumes
+ * @param {KubeObject[]} claims
+ * @param {string} storageClass
+ * @returns {Classified}
+ */
+function classify(volumes, claims, storageClass) {
+  const live = new Set(
+    claims.filter((c) => !c.metadata.deletionTimestamp).map((c) => `${c.metadata.namespace}/${c.metadata.name}/${c.metadata.uid ?? ""}`),
+  );
+  /** @type {Classified} */
+  const out = { deleting: [], claimed: [] };
+  for (const v of volumes) {
+    if (v.spec?.storageClassName !== storageClass) continue;
+    const ref = v.spec?.claimRef;
+    const claim = ref ? `${ref.namespace}/${ref.name}` : "";
+    const summary = { name: v.metadata.name, volumeId: v.spec?.csi?.volumeHandle ?? "?", phase: v.status?.phase ?? "?", claim };
+    const held = ref !== undefined && !v.metadata.deletionTimestamp && live.has(`${ref.namespace}/${ref.name}/${ref.uid ?? ""}`);
+    (held ? out.claimed : out.deleting).push(summary);
+  }
+  return out;
+}
+
+/** @param {VolumeSummary} v */
+function describe(v) {
+  return `${v.name} (${v.volumeId}, ${v.phase}${v.claim ? `, claim ${v.claim}` : ""})`;
+}
+
+/**
+ * @typedef {{ ok: true, volumes: KubeObject[], claims: KubeObject[] } | { ok: false, reason: string }} Listing
+ * @typedef {{ list: () => Promise<Listing>, sleep: (ms: number) => Promise<void>, now: () => number, log: (line: string) => void }} Io
+ */
+
+/**
+ * The wait itself, with its I/O passed in.
+ * @param {ReturnType<typeof readSettings>} s
+ * @param {Io} io
+ * @returns {Promise<number>} the exit code
+ */
+async function run(s, io) {
+  const start = io.now();
+  let lastReachable = start;
+  let lastLine = "";
+  for (;;) {
+    const listing = await io.list();
+    const elapsed = (io.now() - start) / 1000;
+    if (!listing.ok) {
+      if ((io.now() - lastReachable) / 1000 >= s.unreachableSeconds) {
+        io.log(
+          `cannot reach the API server to check volumes of StorageClass ${s.storageClass} (${listing.reason}); ` +
+            `going on: without it the driver cannot delete anything either. ${s.sweepHint}`,
+        );
+        return 0;
+      }
+      io.log(`API server not answering yet: ${listing.reason}`);
+    } else {
+      lastReachable = io.now();
+      const { deleting, claimed } = classify(listing.volumes, listing.claims, s.storageClass);
+      if (deleting.length === 0) {
+        if (claimed.length > 0) {
+          io.log(
+            `${claimed.length} volume(s) of StorageClass ${s.storageClass} are still claimed and will not be deleted by this step: ` +
+              `${claimed.map(describe).join("; ")}. If the cluster is being destroyed they will be left behind. ${s.sweepHint}`,
+          );
+        } else {
+          io.log(`no volume of StorageClass ${s.storageClass} left`);
+        }
+        return 0;
+      }
+      const line = `waiting for the EBS CSI driver to delete ${deleting.length} volume(s): ${deleting.map(describe).join("; ")}`;
+      if (line !== lastLine) io.log(line);
+      lastLine = line;
+      if (elapsed >= s.timeoutSeconds) {
+        io.log(
+          `gave up after ${Math.round(elapsed)} s with ${deleting.length} volume(s) not deleted: ${deleting.map(describe).join("; ")}. ` +
+            "The destroy stops here, with the driver still installed: check `kubectl get pv` and the driver's controller logs " +
+            `(kubectl -n kube-system logs deploy/ebs-csi-controller -c csi-provisioner), then run the destroy again. ${s.sweepHint}`,
+        );
+        return 1;
+      }
+    }
+    await io.sleep(s.intervalSeconds * 1000);
+  }
+}
+
+/**
+ * GETs a list from the API server with the admin client certificate.
+ * @param {ReturnType<typeof readSettings>} s
+ * @param {string} path
+ * @returns {Promise<{ ok: true, items: KubeObject[] } | { ok: false, reason: string }>}
+ */
+function getList(s, path) {
+  return new Promise((resolve) => {
+    const req = https.request(
+      `${s.url}${path}`,
+      { method: "GET", ca: s.ca, cert: s.cert, key: s.key, timeout: 10000, headers: { Accept: "application/json" } },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => {
+          if (res.statusCode !== 200) {
+            resolve({ ok: false, reason: `GET ${path}: HTTP ${res.statusCode}` });
+            return;
+          }
+          try {
+            resolve({ ok: true, items: JSON.parse(body).items ?? [] });
+          } catch (e) {
+            resolve({ ok: false, reason: `GET ${path}: unreadable answer (${String(e)})` });
+          }
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", (e) => resolve({ ok: false, reason: `GET ${path}: ${e.message}` }));
+    req.end();
+  });
+}
+
+async function main() {
+  const s = readSettings(process.env);
+  if (s.problems.length > 0) {
+    console.error(`wait-for-volumes: ${s.problems.join("; ")}`);
+    process.exit(2);
+  }
+  const code = await run(s, {
+    list: async () => {
+      const volumes = await getList(s, "/api/v1/persistentvolumes");
+      if (!volumes.ok) return volumes;
+      const claims = await getList(s, "/api/v1/persistentvolumeclaims");
+      if (!claims.ok) return claims;
+      return { ok: true, volumes: volumes.items, claims: claims.items };
+    },
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    now: () => Date.now(),
+    log: (line) => console.log(`wait-for-volumes: ${line}`),
+  });
+  process.exit(code);
+}
+
+module.exports = { readSettings, classify, run };
+
+if (require.main === module) main();
