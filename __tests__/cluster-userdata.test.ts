@@ -1,12 +1,21 @@
 import { execFileSync } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { requireTool } from "./helpers/tools";
 import { oneResource, synthApp, testConfig } from "./helpers/synth";
-import { controlPlaneUserData, EXAMPLE_PUBLIC_IP, refreshJoinTokenScript, workerUserData } from "../stacks/cluster/userdata/bootstrap";
+import {
+  controlPlaneUserData,
+  controlPlaneUserDataBase64,
+  etcdBackupScript,
+  EXAMPLE_PUBLIC_IP,
+  nodeCleanupScript,
+  refreshJoinTokenScript,
+  workerUserData,
+} from "../stacks/cluster/userdata/bootstrap";
 import { escapeTerraformTemplate, TEMPLATE_DIR, unescapeTerraformTemplate } from "../stacks/cluster/userdata/render";
 import { parameterNames } from "../stacks/cluster/settings";
 
@@ -17,10 +26,17 @@ const USER_DATA_LIMIT = 16 * 1024;
 const config = testConfig();
 const params = parameterNames(config);
 const rendered = {
-  "control-plane.user-data.sh": controlPlaneUserData(config, { reference: "${aws_eip.x.public_ip}", example: EXAMPLE_PUBLIC_IP }).text,
+  "control-plane.user-data.sh": controlPlaneUserData(config).text,
   "worker.user-data.sh": workerUserData(config).text,
   "refresh-join-token.sh": refreshJoinTokenScript(config),
+  "etcd-backup.sh": etcdBackupScript(config),
+  "node-cleanup.sh": nodeCleanupScript(config),
 };
+
+/** What the instance's `user_data_base64` holds, as cloud-init unpacks it. */
+function gunzipBase64(value: unknown): string {
+  return gunzipSync(Buffer.from(String(value), "base64")).toString("utf8");
+}
 
 /** Terraform references (`${...}`) in a string, ignoring escaped `$${`. */
 function terraformReferences(s: string): string[] {
@@ -52,25 +68,27 @@ describe("node user-data", () => {
     const cluster = app.stack("cluster");
     const instance = oneResource(cluster, "aws_instance");
     const template = oneResource(cluster, "aws_launch_template");
-    const eipId = Object.keys(cluster.tf.resource?.aws_eip ?? {})[0];
-    const cpUserData = String(instance.user_data);
+    const cpUserData = String(instance.user_data_base64);
 
-    it("gives the control plane exactly the golden script, with the Elastic IP filled in by Terraform", () => {
-      const eipRef = `\${aws_eip.${eipId}.public_ip}`;
-      const asTerraformEvaluates = unescapeTerraformTemplate(cpUserData.split(eipRef).join(EXAMPLE_PUBLIC_IP));
-      expect(asTerraformEvaluates).toBe(readFileSync(path.join(FIXTURES, "control-plane.user-data.sh"), "utf8"));
+    it("gives the control plane exactly the golden script, gzip-compressed, with no Terraform value in it", () => {
+      expect(instance.user_data).toBeUndefined();
+      expect(cpUserData).not.toContain("${");
+      expect(gunzipBase64(cpUserData)).toBe(readFileSync(path.join(FIXTURES, "control-plane.user-data.sh"), "utf8"));
     });
 
-    it("lets the control plane's user-data reference nothing but its Elastic IP", () => {
-      expect(terraformReferences(cpUserData)).toEqual([`aws_eip.${eipId}.public_ip`]);
+    it("reads the Elastic IP on the node from a parameter Terraform writes before the instance starts", () => {
+      const text = rendered["control-plane.user-data.sh"];
+      expect(text).toContain(`readonly SSM_CONTROL_PLANE_PUBLIC_IP='${params.controlPlanePublicIp}'`);
+      expect(text).toMatch(/^CONTROL_PLANE_PUBLIC_IP="\$\(retry 30 2 ssm_get "\$\{SSM_CONTROL_PLANE_PUBLIC_IP\}"\)"$/m);
+      const parameter = Object.entries(cluster.tf.resource?.aws_ssm_parameter ?? {}).find(([, p]) => p.name === params.controlPlanePublicIp);
+      expect(parameter?.[1]).toMatchObject({ type: "String", value: expect.stringMatching(/^\$\{aws_eip\.[^.]+\.public_ip\}$/) });
+      expect(instance.depends_on).toContain(`aws_ssm_parameter.${parameter?.[0]}`);
     });
 
     it("references none of the secret-bearing resources in any user-data", () => {
-      const secretBearing = /tls_private_key|tls_locally_signed_cert|random_string|aws_ssm_parameter|nonsensitive/;
-      for (const refs of [terraformReferences(cpUserData), terraformReferences(String(template.user_data))]) {
-        expect(refs.filter((r) => secretBearing.test(r))).toEqual([]);
-      }
-      expect(cpUserData).not.toMatch(secretBearing);
+      // Both user-data are literals: no Terraform reference at all, so no secret can be interpolated.
+      expect(terraformReferences(cpUserData)).toEqual([]);
+      expect(terraformReferences(String(template.user_data))).toEqual([]);
     });
 
     it("gives workers a literal script (no Terraform reference) equal to the golden file", () => {
@@ -79,17 +97,21 @@ describe("node user-data", () => {
       expect(Buffer.from(raw, "base64").toString("utf8")).toBe(readFileSync(path.join(FIXTURES, "worker.user-data.sh"), "utf8"));
     });
 
-    it("escapes the shell's own ${...} so Terraform passes it through", () => {
+    it("escapes the shell's own ${...} where a script is given to Terraform as a template", () => {
       expect(escapeTerraformTemplate('echo "${HOME}" %{x}')).toBe('echo "$${HOME}" %%{x}');
-      expect(cpUserData).toContain("$${CONTROL_PLANE_PRIVATE_IP}");
+      expect(unescapeTerraformTemplate(escapeTerraformTemplate('a "${HOME}" %{x}'))).toBe('a "${HOME}" %{x}');
     });
   });
 
   describe("limits and hygiene", () => {
-    it("stays under EC2's 16 KB user-data limit, even with the longest Elastic IP", () => {
-      const longest = controlPlaneUserData(config, { reference: "x", example: "255.255.255.255" }).text;
-      expect(Buffer.byteLength(longest)).toBeLessThan(USER_DATA_LIMIT);
+    it("stays under EC2's 16 KB user-data limit as sent (the control plane's compressed, a worker's plain)", () => {
+      // EC2 counts the bytes before base64: the gzip stream for the control plane.
+      const cpSent = Buffer.from(controlPlaneUserDataBase64(config), "base64").byteLength;
+      expect(cpSent).toBeLessThan(USER_DATA_LIMIT / 2);
       expect(Buffer.byteLength(rendered["worker.user-data.sh"])).toBeLessThan(USER_DATA_LIMIT);
+      if (process.env.SHOW_SIZES === "1") {
+        console.log({ controlPlanePlain: Buffer.byteLength(rendered["control-plane.user-data.sh"]), controlPlaneSent: cpSent, worker: Buffer.byteLength(rendered["worker.user-data.sh"]) });
+      }
     });
 
     it("starts every script with bash and strict mode, in plain ASCII", () => {

@@ -6,6 +6,7 @@ import { parameterNames } from "../stacks/cluster/settings";
 import { SSM_MANAGED_INSTANCE_CORE } from "../stacks/cluster/node-roles";
 import { oneAtATimeMinHealthyPercentage } from "../stacks/cluster/workers";
 import { architectureOf } from "../stacks/cluster/node-image";
+import { EBS_CSI_NODE_REQUIREMENTS } from "../lib/storage";
 
 type Json = Record<string, unknown>;
 
@@ -48,7 +49,7 @@ describe("ClusterStack", () => {
   const template = oneResource(cluster, "aws_launch_template");
   const group = oneResource(cluster, "aws_autoscaling_group");
   const policy = (kind: string) =>
-    (JSON.parse(String(oneResource(cluster, "aws_iam_role_policy", kind).policy)) as { Statement: PolicyStatement[] }).Statement;
+    (JSON.parse(String(oneResource(cluster, "aws_iam_role_policy", `${kind}-parameters`).policy)) as { Statement: PolicyStatement[] }).Statement;
 
   describe("control plane", () => {
     it("has a network interface with the fixed private IP in the first subnet, carrying both security groups", () => {
@@ -93,10 +94,12 @@ describe("ClusterStack", () => {
   });
 
   describe("node security settings", () => {
-    it("requires IMDSv2 with hop limit 1 on the control plane and the workers", () => {
-      const expected = { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 };
-      expect(instance.metadata_options).toMatchObject(expected);
-      expect(template.metadata_options).toMatchObject(expected);
+    it("requires IMDSv2 everywhere: hop limit 1 on the workers, the EBS CSI controller's hop limit on the control plane only", () => {
+      const imdsV2 = { http_endpoint: "enabled", http_tokens: EBS_CSI_NODE_REQUIREMENTS.httpTokens };
+      expect(template.metadata_options).toMatchObject({ ...imdsV2, http_put_response_hop_limit: 1 });
+      expect(template.metadata_options).toMatchObject({ http_put_response_hop_limit: EBS_CSI_NODE_REQUIREMENTS.workerImdsHopLimit });
+      expect(instance.metadata_options).toMatchObject({ ...imdsV2, http_put_response_hop_limit: EBS_CSI_NODE_REQUIREMENTS.controllerNodeImdsHopLimit });
+      expect(EBS_CSI_NODE_REQUIREMENTS.controllerNodeImdsHopLimit).toBe(2);
     });
 
     it("gives every node an encrypted gp3 root volume of the configured size", () => {
@@ -170,7 +173,7 @@ describe("ClusterStack", () => {
     });
 
     it("ignores a newer AMI and an edited user-data on the control plane and the launch template", () => {
-      expect(instance.lifecycle).toMatchObject({ ignore_changes: ["ami", "user_data"] });
+      expect(instance.lifecycle).toMatchObject({ ignore_changes: ["ami", "user_data", "user_data_base64"] });
       expect(instance.user_data_replace_on_change).toBe(false);
       expect(template.lifecycle).toMatchObject({ ignore_changes: ["image_id", "user_data"], create_before_destroy: true });
     });

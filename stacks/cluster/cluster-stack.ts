@@ -9,6 +9,9 @@ import { OUTPUT_NAMES } from "../../lib/stack-outputs";
 import type { NetworkOutputs } from "../network/network-stack";
 import { ClusterSecrets } from "./cluster-secrets";
 import { ControlPlane } from "./control-plane";
+import { DeadNodeCleanup } from "./dead-node-cleanup";
+import { EbsCsiAccess } from "./ebs-csi-access";
+import { EtcdBackup } from "./etcd-backup";
 import { NodeGeneration } from "./node-generation";
 import { architectureOf, NodeImage } from "./node-image";
 import { NodeRoles } from "./node-roles";
@@ -34,6 +37,11 @@ export class ClusterStack extends ProjectStack {
 
     const secrets = new ClusterSecrets(this, "secrets", { config });
     const roles = new NodeRoles(this, "roles", { config, secrets });
+    // The control plane's own jobs: etcd snapshots, dead-worker cleanup, the EBS CSI controller.
+    const etcdBackup = cluster.etcdBackup.enabled ? new EtcdBackup(this, "etcd-backup", { config, controlPlaneRole: roles.controlPlane }) : undefined;
+    const nodeCleanup = cluster.deadNodeCleanup.enabled ? new DeadNodeCleanup(this, "dead-node-cleanup", { controlPlaneRole: roles.controlPlane }) : undefined;
+    const ebsCsi = new EbsCsiAccess(this, "ebs-csi", { config, role: roles.controlPlane });
+    const controlPlaneGrants = [...(etcdBackup?.grants ?? []), ...(nodeCleanup ? [nodeCleanup.policy] : []), ebsCsi.policy];
     const generation = new NodeGeneration(this, "node-generation", { generation: cluster.nodeGeneration });
     const images = new Map<string, NodeImage>();
     const imageFor = (instanceType: string) => {
@@ -49,7 +57,7 @@ export class ClusterStack extends ProjectStack {
       securityGroupIds: [network.clusterSecurityGroupId, network.controlPlaneSecurityGroupId],
       amiId: imageFor(cluster.controlPlane.instanceType),
       role: roles.controlPlane,
-      bootDependencies: [secrets.caKeyParameter, secrets.caCertParameter, secrets.joinTokenParameter],
+      bootDependencies: [secrets.caKeyParameter, secrets.caCertParameter, secrets.joinTokenParameter, ...controlPlaneGrants],
       generation: generation.keeper,
     });
     const workers = new Workers(this, "workers", {

@@ -30,10 +30,40 @@ export const UBUNTU_ROOT_DEVICE = "/dev/sda1";
 export const WORKER_WARMUP_SECONDS = 420;
 
 /** The SSM parameters of one cluster, under `/<name>/cluster/`. */
-export function parameterNames(config: Pick<Config, "name">): { caKey: string; caCert: string; joinToken: string } {
+export function parameterNames(config: Pick<Config, "name">): {
+  caKey: string;
+  caCert: string;
+  joinToken: string;
+  controlPlanePublicIp: string;
+  etcdBackupLocation: string;
+} {
   const prefix = `/${config.name}/cluster`;
-  return { caKey: `${prefix}/ca-key`, caCert: `${prefix}/ca-cert`, joinToken: `${prefix}/join-token` };
+  return {
+    caKey: `${prefix}/ca-key`,
+    caCert: `${prefix}/ca-cert`,
+    joinToken: `${prefix}/join-token`,
+    controlPlanePublicIp: `${prefix}/control-plane-public-ip`,
+    etcdBackupLocation: `${prefix}/etcd-backup-location`,
+  };
 }
+
+/**
+ * Key prefix of this cluster's etcd snapshots, `<name>/etcd/`: the control
+ * plane may write only below it, and the lifecycle rule acts only on it (an
+ * existing bucket may hold other clusters' snapshots beside it).
+ */
+export function etcdBackupPrefix(config: Pick<Config, "name">): string {
+  return `${config.name}/etcd/`;
+}
+
+/** Where etcd keeps its data on the control plane (kubeadm's default, mounted at the same path in the etcd pod). */
+export const ETCD_DATA_DIR = "/var/lib/etcd";
+
+/** Minutes between two runs of the dead-worker cleanup on the control plane. */
+export const NODE_CLEANUP_INTERVAL_MINUTES = 5;
+
+/** Minutes after the control plane boots before its first etcd snapshot (kubeadm init is done by then). */
+export const ETCD_FIRST_BACKUP_MINUTES = 15;
 
 /** The control plane's fixed private address: host `controlPlaneHostNumber` of the first subnet. */
 export function controlPlanePrivateIp(config: Config): string {

@@ -9,18 +9,31 @@ import { IMAGES, KUBERNETES, kubernetesMinor } from "../../../lib/versions";
 import { kubeadmInitConfig, kubeadmJoinConfig } from "../kubeadm-config";
 import {
   controlPlanePrivateIp,
+  ETCD_DATA_DIR,
+  ETCD_FIRST_BACKUP_MINUTES,
   JOIN_TOKEN_REFRESH_HOURS,
   JOIN_TOKEN_TTL_HOURS,
   kubernetesPackageVersion,
+  NODE_CLEANUP_INTERVAL_MINUTES,
   parameterNames,
 } from "../settings";
-import { renderScript, type ApplyTimeValue, type RenderedScript, type ScriptValue } from "./render";
+import { gzipSync } from "node:zlib";
+import { renderScript, type RenderedScript, type ScriptValue } from "./render";
 
 /** Where the snap puts the AWS CLI (cloud-init's PATH may lack /snap/bin). */
 export const AWS_CLI_PATH = "/snap/bin/aws";
 
 /** An Elastic IP address for examples (TEST-NET-3, RFC 5737). */
 export const EXAMPLE_PUBLIC_IP = "203.0.113.10";
+
+/**
+ * The control plane's user-data as the instance takes it: gzip, then base64
+ * (cloud-init recognises and unpacks gzip). Compressed, it stays well inside
+ * EC2's 16 KB limit with the timers' helper scripts embedded.
+ */
+export function controlPlaneUserDataBase64(config: Config): string {
+  return gzipSync(Buffer.from(controlPlaneUserData(config).text, "utf8"), { level: 9 }).toString("base64");
+}
 
 const COMMON_TEMPLATES = ["functions.sh", "node-setup.sh"] as const;
 
@@ -57,20 +70,68 @@ export function refreshJoinTokenScript(config: Config): string {
   }).text;
 }
 
-/** The control plane's user-data; `publicIp` is the Elastic IP, known at apply time. */
-export function controlPlaneUserData(config: Config, publicIp: ApplyTimeValue): RenderedScript {
+/**
+ * The control plane's etcd snapshot helper (run by k8s-etcd-backup.timer).
+ * `awsCli` and `etcdDataDir` differ from the node's only when a test runs it.
+ */
+export function etcdBackupScript(config: Config, awsCli = AWS_CLI_PATH, etcdDataDir = ETCD_DATA_DIR): string {
+  return renderScript({
+    description: "Snapshots etcd and uploads the snapshot to S3 (k8s-etcd-backup.timer).",
+    values: {
+      AWS_REGION: config.region,
+      AWS_CLI: awsCli,
+      SSM_ETCD_BACKUP_LOCATION: parameterNames(config).etcdBackupLocation,
+      ETCD_DATA_DIR: etcdDataDir,
+      ETCD_CLIENT_PORT: PORTS.etcd.port,
+    },
+    templates: ["etcd-backup.sh"],
+  }).text;
+}
+
+/**
+ * The control plane's dead-worker cleanup (run by k8s-node-cleanup.timer).
+ * `awsCli` differs from the node's only when a test runs it.
+ */
+export function nodeCleanupScript(config: Config, awsCli = AWS_CLI_PATH): string {
+  return renderScript({
+    description: "Deletes the Node objects of workers whose EC2 instance is gone (k8s-node-cleanup.timer).",
+    values: {
+      AWS_REGION: config.region,
+      AWS_CLI: awsCli,
+      NOT_READY_MINUTES: config.cluster.deadNodeCleanup.notReadyMinutes,
+    },
+    templates: ["node-cleanup.sh"],
+  }).text;
+}
+
+/**
+ * The control plane's user-data. It holds no apply-time value (the Elastic IP
+ * is read from SSM on the node), so the instance receives it gzip-compressed
+ * (`controlPlaneUserDataBase64`), which cloud-init unpacks.
+ */
+export function controlPlaneUserData(config: Config): RenderedScript {
+  const { etcdBackup, deadNodeCleanup } = config.cluster;
   return renderScript({
     description: `Bootstrap of the control plane of Kubernetes cluster ${config.name}.`,
     values: {
       ...commonValues(config, "control-plane"),
       SSM_CA_KEY: parameterNames(config).caKey,
-      CONTROL_PLANE_PUBLIC_IP: publicIp,
+      SSM_CONTROL_PLANE_PUBLIC_IP: parameterNames(config).controlPlanePublicIp,
       JOIN_TOKEN_REFRESH_HOURS,
+      ...(etcdBackup.enabled ? { ETCD_BACKUP_INTERVAL_MINUTES: etcdBackup.intervalMinutes, ETCD_FIRST_BACKUP_MINUTES } : {}),
+      ...(deadNodeCleanup.enabled ? { NODE_CLEANUP_INTERVAL_MINUTES } : {}),
     },
-    templates: [...COMMON_TEMPLATES, "control-plane.sh"],
+    templates: [
+      ...COMMON_TEMPLATES,
+      "control-plane.sh",
+      ...(etcdBackup.enabled ? ["etcd-backup-setup.sh"] : []),
+      ...(deadNodeCleanup.enabled ? ["node-cleanup-setup.sh"] : []),
+    ],
     blocks: {
       KUBEADM_INIT_CONFIG: kubeadmInitConfig(config),
       REFRESH_JOIN_TOKEN_SCRIPT: refreshJoinTokenScript(config),
+      ...(etcdBackup.enabled ? { ETCD_BACKUP_SCRIPT: etcdBackupScript(config) } : {}),
+      ...(deadNodeCleanup.enabled ? { NODE_CLEANUP_SCRIPT: nodeCleanupScript(config) } : {}),
     },
   });
 }

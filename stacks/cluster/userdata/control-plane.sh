@@ -8,6 +8,12 @@ retry 30 2 ssm_get_to_file "${SSM_CA_CERT}" /etc/kubernetes/pki/ca.crt 0644
 retry 30 2 ssm_get_to_file "${SSM_CA_KEY}" /etc/kubernetes/pki/ca.key 0600
 log "cluster CA in place ($(ca_cert_hash /etc/kubernetes/pki/ca.crt))"
 
+# --- The Elastic IP (in the API server certificate), attached before this instance started ---
+CONTROL_PLANE_PUBLIC_IP="$(retry 30 2 ssm_get "${SSM_CONTROL_PLANE_PUBLIC_IP}")"
+[[ "${CONTROL_PLANE_PUBLIC_IP}" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] ||
+  die "the parameter ${SSM_CONTROL_PLANE_PUBLIC_IP} does not hold an IPv4 address"
+readonly CONTROL_PLANE_PUBLIC_IP
+
 # --- The first join token: the one Terraform generated, or the last one refreshed ---
 BOOTSTRAP_TOKEN="$(retry 30 2 ssm_get "${SSM_JOIN_TOKEN}")"
 [[ "${BOOTSTRAP_TOKEN}" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] ||

@@ -1,0 +1,177 @@
+import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { Config } from "../../lib/config";
+import { resourceName } from "../../lib/naming";
+import { arnPartition } from "../../lib/storage";
+import type { NodeRole } from "./node-roles";
+import { etcdBackupPrefix, parameterNames } from "./settings";
+
+export interface EtcdBackupProps {
+  readonly config: Config;
+  /** The control plane's role, which uploads the snapshots. */
+  readonly controlPlaneRole: NodeRole;
+}
+
+/** Days after which an unfinished multipart upload (an interrupted snapshot upload) is removed. */
+export const ABORT_INCOMPLETE_UPLOAD_DAYS = 1;
+
+/**
+ * Where the control plane's etcd snapshots go, and its right to put them there.
+ *
+ * By default the stack owns the bucket: versioned, encrypted at rest with
+ * SSE-S3, all public access blocked, bucket-owner-enforced ownership (no
+ * ACLs), a policy refusing any request not made over TLS, and a lifecycle
+ * rule that expires snapshots after `retentionDays` and their noncurrent
+ * versions `noncurrentRetentionDays` later. `force_destroy` lets
+ * `cdktf destroy` empty and delete it: a bucket in these stacks lives and
+ * dies with them.
+ *
+ * With `existingBucket` the stack creates no bucket and changes none of its
+ * settings: it only lets the control plane write to it. Snapshots then
+ * outlive `destroy '*'`, and the bucket's own lifecycle rules apply.
+ *
+ * The control plane may put (and read back, for a restore from the node)
+ * objects only under `<name>/etcd/`, and list only that prefix. It cannot
+ * delete: old snapshots go by the lifecycle rule, so a compromised node can
+ * add snapshots but not erase the history.
+ *
+ * The bucket's address reaches the node through an SSM parameter that
+ * Terraform keeps current, not through user-data (which running nodes ignore).
+ */
+export class EtcdBackup extends Construct {
+  /** The bucket this stack owns; undefined when config names an existing one. */
+  readonly bucket?: S3Bucket;
+  readonly bucketName: string;
+  readonly prefix: string;
+  /** `s3://<bucket>/<prefix>`, for the control plane. */
+  readonly locationParameter: SsmParameter;
+  /** What the control plane must wait for before it boots. */
+  readonly grants: ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: EtcdBackupProps) {
+    super(scope, id);
+    const { config } = props;
+    const settings = config.cluster.etcdBackup;
+    this.prefix = etcdBackupPrefix(config);
+    const partition = arnPartition(config.region);
+
+    let bucketArn: string;
+    const bucketSettings: ITerraformDependable[] = [];
+    if (settings.existingBucket !== null) {
+      this.bucketName = settings.existingBucket;
+      bucketArn = `arn:${partition}:s3:::${settings.existingBucket}`;
+    } else {
+      const bucket = new S3Bucket(this, "bucket", {
+        // AWS appends a unique suffix: bucket names are global.
+        bucketPrefix: `${resourceName(config, "etcd")}-`,
+        forceDestroy: true,
+        tags: { Name: resourceName(config, "etcd-backups") },
+      });
+      this.bucket = bucket;
+      this.bucketName = bucket.bucket;
+      bucketArn = bucket.arn;
+
+      const versioning = new S3BucketVersioningA(this, "versioning", {
+        bucket: bucket.id,
+        versioningConfiguration: { status: "Enabled" },
+      });
+      const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+        bucket: bucket.id,
+        rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      });
+      const publicAccess = new S3BucketPublicAccessBlock(this, "public-access-block", {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
+      const ownership = new S3BucketOwnershipControls(this, "ownership", {
+        bucket: bucket.id,
+        rule: { objectOwnership: "BucketOwnerEnforced" },
+      });
+      const policy = new S3BucketPolicy(this, "tls-only", {
+        bucket: bucket.id,
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "DenyRequestsWithoutTls",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [bucketArn, `${bucketArn}/*`],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        }),
+        // S3 refuses concurrent changes to one bucket's settings; the block comes first.
+        dependsOn: [publicAccess],
+      });
+      const lifecycle = new S3BucketLifecycleConfiguration(this, "lifecycle", {
+        bucket: bucket.id,
+        rule: [
+          {
+            id: "expire-etcd-snapshots",
+            status: "Enabled",
+            filter: [{ prefix: this.prefix }],
+            expiration: [{ days: settings.retentionDays }],
+            noncurrentVersionExpiration: [{ noncurrentDays: settings.noncurrentRetentionDays }],
+            abortIncompleteMultipartUpload: [{ daysAfterInitiation: ABORT_INCOMPLETE_UPLOAD_DAYS }],
+          },
+          {
+            id: "remove-expired-delete-markers",
+            status: "Enabled",
+            filter: [{ prefix: this.prefix }],
+            expiration: [{ expiredObjectDeleteMarker: true }],
+          },
+        ],
+        // Noncurrent-version rules need versioning on.
+        dependsOn: [versioning],
+      });
+      bucketSettings.push(versioning, encryption, publicAccess, ownership, policy, lifecycle);
+    }
+
+    this.locationParameter = new SsmParameter(this, "location", {
+      name: parameterNames(config).etcdBackupLocation,
+      description: `Where the control plane of ${config.name} uploads its etcd snapshots`,
+      type: "String",
+      value: `s3://${this.bucketName}/${this.prefix}`,
+    });
+
+    const objects = `${bucketArn}/${this.prefix}*`;
+    const access = new IamRolePolicy(this, "upload", {
+      role: props.controlPlaneRole.role.id,
+      name: "etcd-backups",
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "ReadBackupLocation", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [this.locationParameter.arn] },
+          {
+            Sid: "WriteAndReadThisClustersSnapshots",
+            Effect: "Allow",
+            Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject"],
+            Resource: [objects],
+          },
+          {
+            Sid: "ListThisClustersSnapshots",
+            Effect: "Allow",
+            Action: ["s3:ListBucket"],
+            Resource: [bucketArn],
+            Condition: { StringLike: { "s3:prefix": [`${this.prefix}*`] } },
+          },
+        ],
+      }),
+    });
+    this.grants = [access, this.locationParameter, ...bucketSettings];
+  }
+}
