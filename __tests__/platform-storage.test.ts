@@ -136,7 +136,7 @@ describe("EbsCsiDriver", () => {
 
   it("reads node metadata from IMDS on the host network, so the workers keep hop limit 1", () => {
     const v = valuesOf(driver());
-    expect(v.node).toEqual({ hostNetwork: true, metadataSources: "imds" });
+    expect(v.node).toEqual({ hostNetwork: true, metadataSources: "imds", enableWindows: false });
     expect(EBS_CSI_NODE_REQUIREMENTS.workerImdsHopLimit).toBe(1);
   });
 

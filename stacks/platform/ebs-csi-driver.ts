@@ -54,6 +54,8 @@ export function ebsCsiDriverValues(config: Config) {
     node: {
       hostNetwork: true,
       metadataSources: "imds",
+      // Linux nodes only: no empty Windows DaemonSet.
+      enableWindows: false,
     },
     // No snapshot CRDs on this cluster and no in-cluster test pod.
     helmTester: { enabled: false },
