@@ -16,6 +16,7 @@ import { LINKERD_JOBS, LINKERD_OBJECTS, MONITORING_SERVICE_PORTS, NAMESPACES, RE
 import { loadChartKeys, unknownValuePaths } from "../lib/chart-values";
 import { alertmanagerConfig, ALERTMANAGER_WEBHOOK_SECRET } from "../lib/alerting/alertmanager";
 import { flannelValues } from "../stacks/platform/flannel";
+import { ebsCsiDriverValues } from "../stacks/platform/ebs-csi-driver";
 import { linkerdControlPlaneValues, LINKERD_IDENTITY_VALUE_PATHS } from "../stacks/platform/linkerd";
 import { kubePrometheusStackValues, MONITORING_SENSITIVE_VALUE_PATHS } from "../stacks/platform/monitoring-values";
 import { MESH_METRIC_LABELS, meshScrapeConfigs, type RelabelConfig, type ScrapeConfig } from "../stacks/platform/mesh-scrape";
@@ -292,6 +293,7 @@ describe("chart values", () => {
     [RELEASES.linkerdControlPlane, "linkerdControlPlane", { ...linkerdControlPlaneValues(config), ...fromSetPaths(Object.values(LINKERD_IDENTITY_VALUE_PATHS)) }],
     [`${RELEASES.linkerdControlPlane} (HA)`, "linkerdControlPlane", linkerdControlPlaneValues(ha)],
     [RELEASES.kubePrometheusStack, "kubePrometheusStack", { ...kubePrometheusStackValues(config), ...mergeGrafana(kubePrometheusStackValues(config) as Values) }],
+    [RELEASES.awsEbsCsiDriver, "awsEbsCsiDriver", ebsCsiDriverValues(config)],
   ];
 
   function mergeGrafana(values: Values): Values {
