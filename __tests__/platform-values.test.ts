@@ -263,7 +263,7 @@ describe("kubePrometheusStackValues", () => {
     const dashboards = v.grafana.dashboards[LINKERD_DASHBOARD_PROVIDER.name];
     expect(Object.keys(dashboards).sort()).toEqual(Object.keys(LINKERD_DASHBOARDS).sort());
     for (const [name, pinned] of Object.entries(LINKERD_DASHBOARDS)) {
-      expect(dashboards[name]).toEqual({ gnetId: pinned.gnetId, revision: pinned.revision, datasource: [{ name: "datasource", value: uid }] });
+      expect(dashboards[name]).toEqual({ gnetId: pinned.gnetId, revision: pinned.revision, datasource: [{ name: "datasource", value: uid }, { name: "DS_PROMETHEUS", value: uid }] });
     }
     expect(Object.keys(LINKERD_DASHBOARDS)).toEqual(
       expect.arrayContaining(["linkerd-top-line", "linkerd-deployment", "linkerd-pod", "linkerd-namespace", "linkerd-service", "linkerd-route", "linkerd-authority", "linkerd-health"]),

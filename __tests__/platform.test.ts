@@ -284,6 +284,10 @@ describe("Linkerd", () => {
     expect(JSON.stringify(controlPlane.body.values)).not.toContain("private_key_pem");
   });
 
+  it("runs linkerd-init with the nftables backend the Ubuntu 24.04 nodes use", () => {
+    expect(values(release(platform, RELEASES.linkerdControlPlane))).toMatchObject({ proxyInit: { iptablesMode: "nft" } });
+  });
+
   it("disables the heartbeat CronJob (it would change on every deploy and phones home)", () => {
     expect(values(release(platform, RELEASES.linkerdControlPlane))).toMatchObject({ disableHeartBeat: true });
   });

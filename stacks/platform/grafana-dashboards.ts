@@ -20,6 +20,13 @@ export const GRAFANA_PROMETHEUS_DATASOURCE = {
 /** The dashboard variable Linkerd's dashboards use for their datasource. */
 export const LINKERD_DASHBOARD_DATASOURCE_VARIABLE = "datasource";
 
+/**
+ * Placeholders replaced by the Prometheus datasource uid when a dashboard is
+ * downloaded: Linkerd's own variable, and the name grafana.com exports use
+ * (`${DS_PROMETHEUS}`), in case a published revision carries that form.
+ */
+export const LINKERD_DASHBOARD_DATASOURCE_PLACEHOLDERS = [LINKERD_DASHBOARD_DATASOURCE_VARIABLE, "DS_PROMETHEUS"] as const;
+
 /** Grafana's file provider for the Linkerd dashboards (name = folder on disk). */
 export const LINKERD_DASHBOARD_PROVIDER = {
   name: "linkerd",
@@ -56,7 +63,7 @@ export function linkerdDashboardProviders() {
 
 /** `grafana.dashboards` for kube-prometheus-stack: one entry per Linkerd dashboard. */
 export function linkerdDashboards(): Record<string, Record<string, GrafanaDashboardValues>> {
-  const datasource = [{ name: LINKERD_DASHBOARD_DATASOURCE_VARIABLE, value: GRAFANA_PROMETHEUS_DATASOURCE.uid }];
+  const datasource = LINKERD_DASHBOARD_DATASOURCE_PLACEHOLDERS.map((name) => ({ name, value: GRAFANA_PROMETHEUS_DATASOURCE.uid }));
   const entries = Object.entries(LINKERD_DASHBOARDS).map(([name, d]) => [name, { gnetId: d.gnetId, revision: d.revision, datasource }] as const);
   return { [LINKERD_DASHBOARD_PROVIDER.name]: Object.fromEntries(entries) };
 }

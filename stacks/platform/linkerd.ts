@@ -75,6 +75,11 @@ export function linkerdControlPlaneValues(config: Config) {
     // Prometheus scrapes the mesh through kube-prometheus-stack's own scrape
     // configuration (stacks/platform/mesh-scrape.ts), not PodMonitors.
     podMonitor: { enabled: false },
+    // Ubuntu 24.04 nodes run iptables on nftables (kubelet and kube-proxy
+    // write their rules there). The chart's default, legacy, would put the
+    // proxy's redirect rules in the other backend, or fail where the legacy
+    // kernel module is not loaded, and linkerd-init would never finish.
+    proxyInit: { iptablesMode: "nft" },
     ...(config.platform.linkerd.highAvailability ? linkerdHighAvailabilityValues() : {}),
   };
 }
