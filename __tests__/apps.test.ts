@@ -206,6 +206,21 @@ describe("authorization", () => {
   });
 });
 
+describe("ordering", () => {
+  it("creates every workload after the authorization policy, so no first request meets default-deny", () => {
+    const policyIds = Object.keys(resourcesOf(apps, "kubernetes_manifest"))
+      .filter((id) => id.startsWith("policy-"))
+      .map((id) => `kubernetes_manifest.${id}`);
+    expect(policyIds.length).toBeGreaterThan(0);
+    const deployments = Object.entries(resourcesOf(apps, "kubernetes_deployment_v1"));
+    // Bookinfo's six Deployments and the traffic generator.
+    expect(deployments).toHaveLength(7);
+    for (const [id, d] of deployments) {
+      expect([id, d.depends_on]).toEqual([id, expect.arrayContaining(policyIds)]);
+    }
+  });
+});
+
 describe("mesh-overhead benchmark", () => {
   it("synthesizes nothing when disabled", () => {
     expect(JSON.stringify(apps.tf)).not.toContain(BENCHMARK.job);

@@ -89,23 +89,26 @@ export class AppsStack extends ProjectStack {
 
     const ns = new AppNamespace(this, "bookinfo-namespace", { provider, name: NAMESPACES.bookinfo, meshed: true });
 
-    const bookinfo = new Bookinfo(this, "bookinfo", {
-      config,
-      provider,
-      namespace: ns.name,
-      productpageNodePort: config.nodePorts.bookinfo,
-    });
-    new TrafficGenerator(this, "traffic-generator", { config, provider, namespace: ns.name });
-
+    // The namespace denies by default: the policy comes first, so the workloads'
+    // first calls are already authorized.
     const after: ITerraformDependable[] = [ns.namespace];
-    manifest(this, "reviews-route", provider, reviewsRoute(config, NAMESPACES.bookinfo), [...after, ...Object.values(bookinfo.versionServices)]);
-
     const policy = authorizationObjects({
       namespace: NAMESPACES.bookinfo,
       apps: servedApps(this.graph),
       clusterNetworks: [config.cluster.podCidr, config.network.vpcCidr],
     });
     const policyObjects = policy.map((o) => manifest(this, `policy-${o.kind.toLowerCase()}-${o.metadata.name}`, provider, o, after));
+
+    const bookinfo = new Bookinfo(this, "bookinfo", {
+      config,
+      provider,
+      namespace: ns.name,
+      productpageNodePort: config.nodePorts.bookinfo,
+      dependsOn: policyObjects,
+    });
+    new TrafficGenerator(this, "traffic-generator", { config, provider, namespace: ns.name, dependsOn: policyObjects });
+
+    manifest(this, "reviews-route", provider, reviewsRoute(config, NAMESPACES.bookinfo), [...after, ...Object.values(bookinfo.versionServices)]);
 
     // The rules live next to Prometheus. Reading the platform's output also makes
     // this whole stack wait for the platform (Linkerd's injector, the CRDs).

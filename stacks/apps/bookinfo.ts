@@ -7,6 +7,7 @@
  * baseline copy; only the namespace (and so the injection setting) differs.
  */
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import type { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
@@ -27,6 +28,8 @@ export interface BookinfoProps {
   readonly namespace: string;
   /** productpage's NodePort; absent: productpage is a ClusterIP Service. */
   readonly productpageNodePort?: number;
+  /** What the Deployments wait for (the authorization policy, so no first request is denied). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 export class Bookinfo extends Construct {
@@ -68,6 +71,7 @@ export class Bookinfo extends Construct {
           image: bookinfoImage(IMAGES.bookinfo.registry, c.service, version, config.versions.bookinfoImageTag),
           env: c.env,
           port: { name: BOOKINFO_PORT_NAME, containerPort: port },
+          ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
           readinessPath: c.healthPath,
           readinessInitialDelaySeconds: c.initialDelaySeconds,
           scratch: c.scratch,

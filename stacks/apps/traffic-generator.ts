@@ -5,6 +5,7 @@
  * its mesh identity, the one productpage's policy lets in.
  */
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import type { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import type { Config } from "../../lib/config";
@@ -37,6 +38,8 @@ export interface TrafficGeneratorProps {
   readonly config: Config;
   readonly provider: KubernetesProvider;
   readonly namespace: string;
+  /** What the Deployment waits for (the authorization policy that admits its calls). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 export class TrafficGenerator extends Construct {
@@ -58,6 +61,7 @@ export class TrafficGenerator extends Construct {
       args: trafficGeneratorArgs(props.config, TRAFFIC_GENERATOR.namespace),
       runAsUser: FORTIO_UID,
       resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
+      ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
     });
   }
 }
