@@ -94,12 +94,14 @@ describe("ClusterStack", () => {
   });
 
   describe("node security settings", () => {
-    it("requires IMDSv2 everywhere: hop limit 1 on the workers, the EBS CSI controller's hop limit on the control plane only", () => {
-      const imdsV2 = { http_endpoint: "enabled", http_tokens: EBS_CSI_NODE_REQUIREMENTS.httpTokens };
-      expect(template.metadata_options).toMatchObject({ ...imdsV2, http_put_response_hop_limit: 1 });
-      expect(template.metadata_options).toMatchObject({ http_put_response_hop_limit: EBS_CSI_NODE_REQUIREMENTS.workerImdsHopLimit });
-      expect(instance.metadata_options).toMatchObject({ ...imdsV2, http_put_response_hop_limit: EBS_CSI_NODE_REQUIREMENTS.controllerNodeImdsHopLimit });
-      expect(EBS_CSI_NODE_REQUIREMENTS.controllerNodeImdsHopLimit).toBe(2);
+    it("requires IMDSv2 with hop limit 1 on every node, the control plane included, so no pod reaches a node role", () => {
+      const imds = { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 };
+      expect(template.metadata_options).toMatchObject(imds);
+      expect(instance.metadata_options).toMatchObject(imds);
+      expect(oneResource(variant, "aws_instance").metadata_options).toMatchObject(imds);
+      expect(oneResource(variant, "aws_launch_template").metadata_options).toMatchObject(imds);
+      // The storage contract asks for the same on every node.
+      expect(EBS_CSI_NODE_REQUIREMENTS).toEqual({ imdsHopLimit: 1, httpTokens: "required" });
     });
 
     it("gives every node an encrypted gp3 root volume of the configured size", () => {

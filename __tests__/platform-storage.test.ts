@@ -124,20 +124,25 @@ describe("EbsCsiDriver", () => {
     ]);
   });
 
-  it("runs the controller on the control plane only, with the region from config (no instance metadata needed)", () => {
+  it("runs two controller replicas on the workers, never on the control plane, with the region from config (no instance metadata needed)", () => {
     const v = valuesOf(driver());
-    expect(v.controller.nodeSelector).toEqual({ "node-role.kubernetes.io/control-plane": "" });
-    expect(v.controller.tolerations).toContainEqual({ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" });
+    expect(v.controller.nodeSelector).toBeUndefined();
+    expect(v.controller.affinity).toBeUndefined(); // the chart's own: spread the replicas by host
+    expect(v.controller.tolerations).toEqual([
+      { key: "CriticalAddonsOnly", operator: "Exists" },
+      { effect: "NoExecute", operator: "Exists", tolerationSeconds: 300 },
+    ]);
+    expect(JSON.stringify(v.controller.tolerations)).not.toContain("control-plane");
     expect(v.controller.region).toBe(config.region);
-    expect(v.controller.replicaCount).toBe(1);
+    expect(v.controller.replicaCount).toBe(2);
     const other = synthApp({ region: "us-east-1", availabilityZones: ["us-east-1a", "us-east-1b"] }).stack("platform");
     expect(valuesOf(release(other, RELEASES.awsEbsCsiDriver)).controller.region).toBe("us-east-1");
   });
 
-  it("reads node metadata from IMDS on the host network, so the workers keep hop limit 1", () => {
+  it("reads node metadata from IMDS on the host network, where hop limit 1 suffices", () => {
     const v = valuesOf(driver());
     expect(v.node).toEqual({ hostNetwork: true, metadataSources: "imds", enableWindows: false });
-    expect(EBS_CSI_NODE_REQUIREMENTS.workerImdsHopLimit).toBe(1);
+    expect(EBS_CSI_NODE_REQUIREMENTS.imdsHopLimit).toBe(1);
   });
 
   it("tags every volume with this cluster's tag and the project's tags", () => {
@@ -261,9 +266,12 @@ describe("destroy order", () => {
   const monitoringNs = namespaceResource(platform, NAMESPACES.monitoring);
   const kps = release(platform, RELEASES.kubePrometheusStack);
   const gate = only(platform, "kubernetes_deployment_v1", "nodes-ready");
+  const secret = only(platform, "kubernetes_secret_v1", "ebs-csi");
+  const accessKey = only(platform, "aws_iam_access_key", "ebs-csi");
+  const userPolicy = only(platform, "aws_iam_user_policy", "ebs-csi");
 
-  it("chains driver → StorageClass → volume wait → monitoring namespace → kube-prometheus-stack, so a destroy runs it backwards", () => {
-    expect(dependsOn(driver)).toEqual([gate.address]);
+  it("chains credentials → driver → StorageClass → volume wait → monitoring namespace → kube-prometheus-stack, so a destroy runs it backwards", () => {
+    expect(dependsOn(driver)).toEqual([gate.address, secret.address, accessKey.address, userPolicy.address]);
     expect(dependsOn(storageClass)).toEqual([driver.address]);
     expect(dependsOn(wait)).toEqual([driver.address, storageClass.address]);
     expect(dependsOn(monitoringNs)).toEqual(expect.arrayContaining([storageClass.address, wait.address]));
@@ -275,6 +283,18 @@ describe("destroy order", () => {
         .map(([id]) => `${type}.${id}`),
     );
     expect(users).toEqual([monitoringNs.address]);
+  });
+
+  it("removes the driver's credentials only after the driver, and so after the volume wait", () => {
+    // The Secret, the key and the policy are the driver's dependencies: a destroy removes them after it.
+    for (const credential of [secret, accessKey, userPolicy]) expect(dependsOn(driver)).toContain(credential.address);
+    // The driver in turn outlives the volume wait, and nothing of the credentials depends on the wait or the monitoring stack.
+    expect(dependsOn(wait)).toContain(driver.address);
+    for (const credential of [secret, accessKey, userPolicy]) {
+      expect(dependsOn(credential).filter((d) => d === wait.address || d === monitoringNs.address || d === kps.address)).toEqual([]);
+    }
+    // The Secret holds the key itself (a reference, so it is created after and destroyed before the key).
+    expect(JSON.stringify(secret.body.data)).toContain(`\${${accessKey.address}.secret}`);
   });
 
   it("waits for the namespace's deletion (every claim in it) as long as for a release", () => {
@@ -480,12 +500,12 @@ describe("the cluster-side contract (lib/storage.ts)", () => {
     expect(volumes.Condition?.StringEquals?.["aws:ResourceTag/kubernetes.io/cluster/gov-mesh"]).toBe("owned");
   });
 
-  it("fits an IAM inline role policy (10,240 characters)", () => {
-    expect(JSON.stringify(policy).length).toBeLessThan(10240);
+  it("fits an IAM user's inline policies (2,048 characters), even for the longest cluster name", () => {
+    expect(JSON.stringify(ebsCsiPolicy({ name: "a".repeat(24), region: "ap-southeast-7" })).length).toBeLessThan(2048);
   });
 
-  it("states the IMDS hop limit the controller's node needs and the provider ID format", () => {
-    expect(EBS_CSI_NODE_REQUIREMENTS).toEqual({ controllerNodeImdsHopLimit: 2, workerImdsHopLimit: 1, httpTokens: "required" });
+  it("states the IMDS settings every node needs (hop limit 1, the node plugin is on the host network) and the provider ID format", () => {
+    expect(EBS_CSI_NODE_REQUIREMENTS).toEqual({ imdsHopLimit: 1, httpTokens: "required" });
     expect(awsProviderId("ap-northeast-2a", "i-0123456789abcdef0")).toBe("aws:///ap-northeast-2a/i-0123456789abcdef0");
     expect(awsProviderId("ap-northeast-2a", "i-0123456789abcdef0")).toMatch(AWS_PROVIDER_ID_PATTERN);
     expect("aws:///i-0123456789abcdef0").not.toMatch(AWS_PROVIDER_ID_PATTERN);

@@ -124,7 +124,9 @@ describe("PlatformStack", () => {
 
     expect(dependsOn(flannel)).toContain(flannelNs.address);
     expect(dependsOn(gate)).toEqual([flannel.address]);
-    expect(dependsOn(driver)).toEqual([gate.address]);
+    // The driver also waits for its own credentials (the IAM user's policy, the key and its Secret).
+    const credentials = [only(platform, "kubernetes_secret_v1", "ebs-csi"), only(platform, "aws_iam_access_key"), only(platform, "aws_iam_user_policy")];
+    expect(dependsOn(driver)).toEqual([gate.address, ...credentials.map((c) => c.address)]);
     expect(dependsOn(storageClass)).toEqual([driver.address]);
     expect(dependsOn(volumeWait)).toEqual([driver.address, storageClass.address]);
     expect(dependsOn(monitoringNs)).toEqual([gate.address, storageClass.address, volumeWait.address]);

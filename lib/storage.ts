@@ -1,22 +1,24 @@
 /**
  * Persistent volumes: the contract between the platform stack (which runs
- * the AWS EBS CSI driver and its StorageClass) and the cluster stack (whose
- * nodes the driver runs on).
+ * the AWS EBS CSI driver, its credentials and its StorageClass) and the
+ * cluster stack (whose nodes the driver runs on).
  *
- * The platform side installs the driver with its controller on the control
- * plane, the node plugin on every node's host network, and one default
- * StorageClass of encrypted gp3 volumes. For that to work, the cluster side
- * must provide, on every deploy:
+ * The platform side installs the driver with its controller on the workers,
+ * signed in as an IAM user of its own whose only policy is
+ * `ebsCsiPolicy(config)` (every write limited by tag to this cluster's
+ * volumes and instances), with the user's access key in a kube-system
+ * Secret. The node plugin runs on every node's host network and makes no AWS
+ * call. One default StorageClass of encrypted gp3 volumes. For that to work,
+ * the cluster side must provide, on every deploy:
  *
- * 1. the control-plane node role allowed what `ebsCsiPolicy(config)` allows
- *    (every write limited by tag to this cluster's volumes and instances);
- * 2. IMDSv2 with a PUT response hop limit of `EBS_CSI_NODE_REQUIREMENTS.controllerNodeImdsHopLimit`
- *    on the control plane, so the controller's pod (not on the host network)
- *    gets the role's credentials; the workers keep hop limit 1, so no
- *    workload pod can reach any instance credentials;
- * 3. the cluster tag (`clusterTag(config)`) on every node instance, which the
+ * 1. IMDSv2 on every node with a PUT response hop limit of
+ *    `EBS_CSI_NODE_REQUIREMENTS.imdsHopLimit` (1): the node plugin, a host
+ *    process as far as the network goes, reads its instance id and zone there,
+ *    and no pod (on any node, the control plane included) can reach instance
+ *    credentials. No node role carries any EC2 volume permission;
+ * 2. the cluster tag (`clusterTag(config)`) on every node instance, which the
  *    policy's attach and detach statements require;
- * 4. a provider ID on every Node, `aws:///<availability zone>/<instance id>`
+ * 3. a provider ID on every Node, `aws:///<availability zone>/<instance id>`
  *    (kubelet `--provider-id`), which ties a Node to its instance for the
  *    driver's Kubernetes metadata source and for the removal of dead workers.
  *
@@ -68,10 +70,13 @@ export function extraVolumeTags(config: Pick<Config, "name" | "tags">): Record<s
 
 /** What the cluster stack must give the nodes for the driver (see the module comment). */
 export const EBS_CSI_NODE_REQUIREMENTS = {
-  /** IMDSv2 PUT response hop limit on the control plane, where the controller runs in a pod network namespace. */
-  controllerNodeImdsHopLimit: 2,
-  /** The workers' hop limit: the node plugin uses the host network, so 1 suffices. */
-  workerImdsHopLimit: 1,
+  /**
+   * IMDSv2 PUT response hop limit on every node, control plane and workers
+   * alike: only host-network processes (the bootstrap, the SSM agent, the
+   * driver's node plugin) reach instance metadata; pods in their own network
+   * namespace do not, so none can take a node role's credentials.
+   */
+  imdsHopLimit: 1,
   /** IMDSv2 tokens required everywhere (no IMDSv1). */
   httpTokens: "required",
 } as const;
@@ -106,7 +111,8 @@ export interface PolicyDocument {
 }
 
 /**
- * The permissions the EBS CSI controller needs, for the control-plane role.
+ * The permissions the EBS CSI controller needs: the one policy of its IAM
+ * user (stacks/platform/ebs-csi-credentials.ts); no node role has any of them.
  *
  * Reads cannot be scoped (EC2's Describe calls take no resource). Every write
  * is limited to this region and to volumes carrying both tags of

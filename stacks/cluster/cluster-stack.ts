@@ -10,7 +10,6 @@ import type { NetworkOutputs } from "../network/network-stack";
 import { ClusterSecrets } from "./cluster-secrets";
 import { ControlPlane } from "./control-plane";
 import { DeadNodeCleanup } from "./dead-node-cleanup";
-import { EbsCsiAccess } from "./ebs-csi-access";
 import { EtcdBackup } from "./etcd-backup";
 import { NodeGeneration } from "./node-generation";
 import { architectureOf, NodeImage } from "./node-image";
@@ -37,11 +36,12 @@ export class ClusterStack extends ProjectStack {
 
     const secrets = new ClusterSecrets(this, "secrets", { config });
     const roles = new NodeRoles(this, "roles", { config, secrets });
-    // The control plane's own jobs: etcd snapshots, dead-worker cleanup, the EBS CSI controller.
+    // The control plane's own jobs: etcd snapshots, dead-worker cleanup. No
+    // node role may touch EBS volumes: the EBS CSI controller has its own
+    // credentials (the platform stack's IAM user).
     const etcdBackup = cluster.etcdBackup.enabled ? new EtcdBackup(this, "etcd-backup", { config, controlPlaneRole: roles.controlPlane }) : undefined;
     const nodeCleanup = cluster.deadNodeCleanup.enabled ? new DeadNodeCleanup(this, "dead-node-cleanup", { controlPlaneRole: roles.controlPlane }) : undefined;
-    const ebsCsi = new EbsCsiAccess(this, "ebs-csi", { config, role: roles.controlPlane });
-    const controlPlaneGrants = [...(etcdBackup?.grants ?? []), ...(nodeCleanup ? [nodeCleanup.policy] : []), ebsCsi.policy];
+    const controlPlaneGrants = [...(etcdBackup?.grants ?? []), ...(nodeCleanup ? [nodeCleanup.policy] : [])];
     const generation = new NodeGeneration(this, "node-generation", { generation: cluster.nodeGeneration });
     const images = new Map<string, NodeImage>();
     const imageFor = (instanceType: string) => {

@@ -9,7 +9,7 @@ import type { StaticResource } from "@cdktf/provider-time/lib/static-resource";
 import type { Config } from "../../lib/config";
 import { clusterTag, resourceName } from "../../lib/naming";
 import type { NodeRole } from "./node-roles";
-import { CONTROL_PLANE_METADATA_OPTIONS, ROOT_VOLUME } from "./node-settings";
+import { NODE_METADATA_OPTIONS, ROOT_VOLUME } from "./node-settings";
 import { controlPlanePrivateIp, parameterNames } from "./settings";
 import { controlPlaneUserDataBase64 } from "./userdata/bootstrap";
 
@@ -90,7 +90,7 @@ export class ControlPlane extends Construct {
       userDataBase64: controlPlaneUserDataBase64(config),
       userDataReplaceOnChange: false,
       ebsOptimized: true,
-      metadataOptions: CONTROL_PLANE_METADATA_OPTIONS,
+      metadataOptions: NODE_METADATA_OPTIONS,
       rootBlockDevice: { ...ROOT_VOLUME, volumeSize: config.cluster.controlPlane.rootVolumeGiB, tags: { Name: name } },
       tags: { Name: name, "k8s-mesh/role": "control-plane", ...clusterTag(config) },
       dependsOn: [...props.bootDependencies, ...props.role.grants, this.eip, publicIpParameter, readPublicIp],

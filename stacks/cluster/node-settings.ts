@@ -2,26 +2,20 @@
 import { EBS_CSI_NODE_REQUIREMENTS } from "../../lib/storage";
 import { IMDS_HOP_LIMIT } from "./settings";
 
-/** IMDSv2 only (CKV_AWS_79 / AVD-AWS-0028), with the given PUT response hop limit. */
-export function metadataOptions(hopLimit: number) {
-  return {
-    httpEndpoint: "enabled",
-    httpTokens: "required",
-    httpPutResponseHopLimit: hopLimit,
-    instanceMetadataTags: "disabled",
-  } as const;
-}
-
-/** Workers: instance metadata from the host alone (hop limit 1); no pod reaches the worker role. */
-export const WORKER_METADATA_OPTIONS = metadataOptions(IMDS_HOP_LIMIT);
-
 /**
- * The control plane: hop limit 2, because the EBS CSI controller runs there
- * in a pod network namespace and takes the node role's credentials from
- * IMDS (lib/storage.ts). Any pod scheduled on the control plane can then use
- * the control-plane role (docs/cluster.md, "IMDS hop limit").
+ * Instance metadata on every node, control plane and workers alike: IMDSv2
+ * only (CKV_AWS_79 / AVD-AWS-0028) with hop limit 1, so only processes on the
+ * host network (the bootstrap, the AWS CLI, the SSM agent, the EBS CSI node
+ * plugin) reach it and no pod can take the node role's credentials. The EBS
+ * CSI controller has credentials of its own (the platform stack's IAM user).
+ * Changing these options updates an instance in place.
  */
-export const CONTROL_PLANE_METADATA_OPTIONS = metadataOptions(EBS_CSI_NODE_REQUIREMENTS.controllerNodeImdsHopLimit);
+export const NODE_METADATA_OPTIONS = {
+  httpEndpoint: "enabled",
+  httpTokens: EBS_CSI_NODE_REQUIREMENTS.httpTokens,
+  httpPutResponseHopLimit: IMDS_HOP_LIMIT,
+  instanceMetadataTags: "disabled",
+} as const;
 
 /** Root volumes: gp3, encrypted (CKV_AWS_8 / AVD-AWS-0131), gone with the instance. */
 export const ROOT_VOLUME = { volumeType: "gp3", encrypted: true, deleteOnTermination: true } as const;

@@ -4,6 +4,7 @@
  */
 import type { Config } from "../../lib/config";
 import { cidrHost } from "../../lib/config";
+import { EBS_CSI_NODE_REQUIREMENTS } from "../../lib/storage";
 import { kubernetesMinor } from "../../lib/versions";
 
 /** Lifetime of every join token kubeadm creates (the first one and each refreshed one). */
@@ -20,8 +21,12 @@ export const CA_VALIDITY_HOURS = 87600;
 export const ADMIN_CERT_VALIDITY_HOURS = 8760;
 export const ADMIN_CERT_EARLY_RENEWAL_HOURS = 720;
 
-/** The smallest IMDS hop limit: only host processes (the bootstrap, the AWS CLI) use instance metadata. */
-export const IMDS_HOP_LIMIT = 1;
+/**
+ * The IMDS hop limit of every node: the smallest, what the EBS CSI node
+ * plugin needs (lib/storage.ts). Only host-network processes reach instance
+ * metadata; no pod reaches a node role.
+ */
+export const IMDS_HOP_LIMIT = EBS_CSI_NODE_REQUIREMENTS.imdsHopLimit;
 
 /** Root device of Canonical's Ubuntu AMIs (the launch template's block device mapping names it). */
 export const UBUNTU_ROOT_DEVICE = "/dev/sda1";

@@ -6,7 +6,7 @@ import type { StaticResource } from "@cdktf/provider-time/lib/static-resource";
 import type { Config } from "../../lib/config";
 import { clusterTag, resourceName } from "../../lib/naming";
 import type { NodeRole } from "./node-roles";
-import { ROOT_VOLUME, WORKER_METADATA_OPTIONS } from "./node-settings";
+import { ROOT_VOLUME, NODE_METADATA_OPTIONS } from "./node-settings";
 import { UBUNTU_ROOT_DEVICE, WORKER_WARMUP_SECONDS } from "./settings";
 import { workerUserData } from "./userdata/bootstrap";
 
@@ -61,7 +61,7 @@ export class Workers extends Construct {
       // The same for every worker and with no Terraform reference: encoded here.
       userData: Buffer.from(workerUserData(config).text, "utf8").toString("base64"),
       ebsOptimized: "true",
-      metadataOptions: WORKER_METADATA_OPTIONS,
+      metadataOptions: NODE_METADATA_OPTIONS,
       blockDeviceMappings: [
         {
           deviceName: UBUNTU_ROOT_DEVICE,

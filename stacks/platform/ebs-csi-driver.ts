@@ -3,17 +3,17 @@
  * platform's volumes use (encrypted gp3, the cluster's default class).
  *
  * Where the driver gets what it needs on a kubeadm cluster without a cloud
- * controller (the cluster stack provides it; lib/storage.ts is the contract):
- * - the controller (volume create/attach/resize/delete) runs on the control
- *   plane only and takes its AWS credentials from that node's instance role
- *   through IMDSv2, which the control plane answers to pods (hop limit 2);
- *   its region comes from config, so it reads no other instance metadata;
+ * controller (lib/storage.ts is the contract with the cluster stack):
+ * - the controller (volume create/attach/resize/delete) runs on the workers
+ *   and signs in with the access key of its own IAM user, read from a
+ *   kube-system Secret (ebs-csi-credentials.ts); its region comes from
+ *   config, so it reads no instance metadata at all;
  * - the node plugin (format and mount, one per node) runs on the host network,
- *   so it reads its instance id and zone from IMDS like any host process,
- *   and needs no AWS credentials; the workers keep hop limit 1.
+ *   so it reads its instance id and zone from IMDS like any host process with
+ *   hop limit 1, and makes no AWS API call.
  */
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
+import { Fn, type ITerraformDependable } from "cdktf";
 import type { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import type { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
@@ -22,12 +22,17 @@ import { CHARTS } from "../../lib/versions";
 import { RELEASES } from "../../lib/k8s-names";
 import { EBS_CSI_PROVISIONER, extraVolumeTags, STORAGE_CLASS } from "../../lib/storage";
 import { ChartRelease } from "./helm-release";
+import { EBS_CSI_CREDENTIALS_SECRET, EbsCsiCredentials } from "./ebs-csi-credentials";
 
 /** The namespace the driver runs in (it exists on every cluster; the chart's own default). */
 export const EBS_CSI_NAMESPACE = "kube-system";
 
-/** kubeadm's label and taint of the control-plane node. */
-const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
+/**
+ * Controller pod annotation holding the SHA-1 of the access key id: a new key
+ * rolls the controller, which reads the key from its Secret only at start.
+ * The id is not the secret, and only its hash reaches the release.
+ */
+export const ACCESS_KEY_ANNOTATION = "k8s-mesh/access-key-id-sha1";
 
 /** The annotation that makes a StorageClass the default for claims that name none. */
 export const DEFAULT_STORAGE_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
@@ -41,16 +46,20 @@ export function ebsCsiDriverValues(config: Config) {
       k8sTagClusterId: config.name,
       extraVolumeTags: extraVolumeTags(config),
       region: config.region,
-      // One control plane: a second replica would wait on the same node for the leader lease.
-      replicaCount: 1,
-      nodeSelector: { [CONTROL_PLANE_ROLE]: "" },
+      // Two replicas on the workers (the chart spreads them by host): when a
+      // worker dies, the other takes the leader lease within seconds and
+      // attaches the moved pods' volumes, instead of waiting minutes for its
+      // own eviction and restart. No node selector and no toleration of the
+      // control plane's taint: nothing of the driver's credentials goes there.
+      replicaCount: 2,
+      // The chart's own tolerations, kept: ride out a short node outage.
       tolerations: [
-        { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" },
-        // The chart's own tolerations, kept: ride out a short node outage.
         { key: "CriticalAddonsOnly", operator: "Exists" },
         { effect: "NoExecute", operator: "Exists", tolerationSeconds: 300 },
       ],
     },
+    // The controller's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, by reference: the key never enters these values.
+    awsAccessSecret: { ...EBS_CSI_CREDENTIALS_SECRET },
     node: {
       hostNetwork: true,
       metadataSources: "imds",
@@ -92,12 +101,19 @@ export interface EbsCsiDriverProps {
 }
 
 export class EbsCsiDriver extends Construct {
+  readonly credentials: EbsCsiCredentials;
   readonly release: ChartRelease;
   readonly storageClass: StorageClassV1;
 
   constructor(scope: Construct, id: string, props: EbsCsiDriverProps) {
     super(scope, id);
     const { config } = props;
+    this.credentials = new EbsCsiCredentials(this, "credentials", {
+      config,
+      kubernetes: props.kubernetes,
+      namespace: EBS_CSI_NAMESPACE,
+    });
+    const { secret, accessKey, policy } = this.credentials;
     this.release = new ChartRelease(this, "driver", {
       provider: props.helm,
       name: RELEASES.awsEbsCsiDriver,
@@ -105,8 +121,12 @@ export class EbsCsiDriver extends Construct {
       version: config.versions.awsEbsCsiDriverChart,
       namespace: EBS_CSI_NAMESPACE,
       values: ebsCsiDriverValues(config),
+      applyTimeValues: { [`controller.podAnnotations.${ACCESS_KEY_ANNOTATION}`]: Fn.sha1(accessKey.id) },
       timeoutSeconds: config.platform.helmTimeoutSeconds,
-      dependsOn: props.dependsOn,
+      // The key, its Secret and its policy exist before the driver starts and
+      // are removed only after it (a destroy removes the driver after the
+      // volume wait, volume-cleanup.ts, so the controller can still delete volumes).
+      dependsOn: [...props.dependsOn, secret, accessKey, policy],
     });
     this.storageClass = new StorageClassV1(this, "storage-class", {
       provider: props.kubernetes,

@@ -4,14 +4,16 @@
  *
  *   flannel (DaemonSet Ready)
  *   → node-readiness gate (every node Ready with pod networking)
- *   → aws-ebs-csi-driver → StorageClass → volume cleanup (a destroy-time wait)
+ *   → aws-ebs-csi-driver (after its IAM user, access key and kube-system
+ *     Secret) → StorageClass → volume cleanup (a destroy-time wait)
  *   → monitoring namespace, Alertmanager webhook Secret, kube-prometheus-stack
  *     (Operator CRDs with it; Prometheus, Alertmanager and Grafana on volumes)
  *   → linkerd namespace → linkerd-crds → linkerd-control-plane (Ready)
  *
  * `cdktf destroy` runs it backwards; the volume cleanup makes it wait, once
  * the monitoring namespace (and every claim in it) is gone, until the driver
- * has deleted the EBS volumes, and only then removes the driver.
+ * has deleted the EBS volumes, and only then removes the driver and, after
+ * it, its credentials.
  *
  * Nothing here uses a custom resource: the mesh scrape jobs are plain
  * Prometheus configuration, so no object waits on a CRD at plan time.
