@@ -2,7 +2,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { PORTS } from "../lib/ports";
-import { dataOf, oneResource, resourcesOf, synthApp, type SynthesizedStack } from "./helpers/synth";
+import { dataOf, oneResource, resourcesOf, synthNetwork, testConfig, type SynthesizedStack } from "./helpers/synth";
 import {
   clusterPortExposureViolations,
   defaultSecurityGroupViolations,
@@ -17,11 +17,11 @@ const ADMIN = { access: { adminCidrs: ["203.0.113.7/32", "198.51.100.0/24"] } };
 
 /** The network stack with something a reviewer must never let through. */
 function badNetwork(add: (network: NetworkStack) => void): SynthesizedStack {
-  return synthApp(ADMIN, (stacks) => add(stacks.network)).stack("network");
+  return synthNetwork(ADMIN, add);
 }
 
 describe("NetworkStack", () => {
-  const network = synthApp().stack("network");
+  const network = synthNetwork();
 
   describe("VPC", () => {
     it("has DNS support and hostnames", () => {
@@ -46,10 +46,10 @@ describe("NetworkStack", () => {
     });
 
     it("follows the configured VPC and subnet CIDRs", () => {
-      const custom = synthApp({
+      const custom = synthNetwork({
         network: { vpcCidr: "172.20.0.0/16", publicSubnetCidrs: ["172.20.0.0/20", "172.20.16.0/20", "172.20.32.0/20"] },
         availabilityZones: ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c"],
-      }).stack("network");
+      });
       expect(oneResource(custom, "aws_vpc").cidr_block).toBe("172.20.0.0/16");
       expect(Object.values(resourcesOf(custom, "aws_subnet")).map((s) => s.cidr_block)).toEqual(["172.20.0.0/20", "172.20.16.0/20", "172.20.32.0/20"]);
     });
@@ -61,7 +61,7 @@ describe("NetworkStack", () => {
     });
 
     it("send the VPC's traffic to a CloudWatch log group with the configured retention when enabled", () => {
-      const logged = synthApp({ network: { flowLogs: { enabled: true, retentionDays: 90, trafficType: "ALL" } } }).stack("network");
+      const logged = synthNetwork({ network: { flowLogs: { enabled: true, retentionDays: 90, trafficType: "ALL" } } });
       expect(oneResource(logged, "aws_flow_log")).toMatchObject({
         traffic_type: "ALL",
         log_destination_type: "cloud-watch-logs",
@@ -83,7 +83,7 @@ describe("NetworkStack", () => {
     });
 
     it("come from config when set, with no lookup", () => {
-      const pinned = synthApp(ADMIN).stack("network");
+      const pinned = synthNetwork(ADMIN);
       expect(dataOf(pinned, "http")).toEqual({});
       const api = Object.values(resourcesOf(pinned, "aws_vpc_security_group_ingress_rule")).filter((r) => r.from_port === PORTS.kubeApiServer.port);
       expect(api.map((r) => r.cidr_ipv4).sort()).toEqual(["198.51.100.0/24", "203.0.113.7/32"]);
@@ -91,7 +91,7 @@ describe("NetworkStack", () => {
   });
 
   describe("security groups", () => {
-    const pinned = synthApp(ADMIN).stack("network");
+    const pinned = synthNetwork(ADMIN);
     const rules = Object.values(resourcesOf(pinned, "aws_vpc_security_group_ingress_rule"));
 
     it("let every node reach every other node on all ports: kubelet 10250, the Flannel overlay, webhooks", () => {
@@ -119,20 +119,20 @@ describe("NetworkStack", () => {
     });
 
     it("follow NodePorts moved by config", () => {
-      const moved = synthApp({ ...ADMIN, nodePorts: { bookinfo: 31080, grafana: 31300 } }).stack("network");
+      const moved = synthNetwork({ ...ADMIN, nodePorts: { bookinfo: 31080, grafana: 31300 } });
       const ports = new Set(Object.values(resourcesOf(moved, "aws_vpc_security_group_ingress_rule")).map((r) => r.from_port));
       expect(ports).toEqual(new Set([undefined, PORTS.kubeApiServer.port, 31080, 31300]));
     });
 
     it("keep SSH closed unless a key pair is configured, then open it from the admin CIDRs", () => {
       expect(rules.filter((r) => r.from_port === PORTS.ssh.port)).toEqual([]);
-      const ssh = synthApp({ ...ADMIN, access: { ...ADMIN.access, sshKeyName: "ops" } }).stack("network");
+      const ssh = synthNetwork({ ...ADMIN, access: { ...ADMIN.access, sshKeyName: "ops" } });
       const r = Object.values(resourcesOf(ssh, "aws_vpc_security_group_ingress_rule")).filter((x) => x.from_port === PORTS.ssh.port);
       expect(r.map((x) => x.cidr_ipv4).sort()).toEqual(["198.51.100.0/24", "203.0.113.7/32"]);
     });
 
     it("open the NodePorts (and nothing else) to the internet only when explicitly allowed", () => {
-      const open = synthApp({ ...ADMIN, access: { ...ADMIN.access, allowPublicNodePorts: true } }).stack("network");
+      const open = synthNetwork({ ...ADMIN, access: { ...ADMIN.access, allowPublicNodePorts: true } });
       const world = ingressRulesOf(open).filter((r) => r.cidr === "0.0.0.0/0");
       expect(world.map((r) => r.fromPort).sort()).toEqual([PORTS.bookinfoNodePort.port, PORTS.grafanaNodePort.port]);
     });
@@ -142,7 +142,7 @@ describe("NetworkStack", () => {
     });
 
     it("give every rule a stable key, so an added admin CIDR renames nothing", () => {
-      const more = synthApp({ access: { adminCidrs: [...ADMIN.access.adminCidrs, "192.0.2.0/24"] } }).stack("network");
+      const more = synthNetwork({ access: { adminCidrs: [...ADMIN.access.adminCidrs, "192.0.2.0/24"] } });
       const before = Object.keys(resourcesOf(pinned, "aws_vpc_security_group_ingress_rule"));
       const after = Object.keys(resourcesOf(more, "aws_vpc_security_group_ingress_rule"));
       expect(after).toEqual(expect.arrayContaining(before));
@@ -151,7 +151,7 @@ describe("NetworkStack", () => {
   });
 
   describe("scanner rules (offline stand-ins), each proven able to fail", () => {
-    const stacks = [synthApp().stack("network"), synthApp(ADMIN).stack("network")];
+    const stacks = [synthNetwork(), synthNetwork(ADMIN)];
 
     it("CKV_AWS_24 / CKV_AWS_277 / AVD-AWS-0107: no ingress from 0.0.0.0/0", () => {
       for (const s of stacks) expect(worldIngressViolations(s)).toEqual([]);
@@ -160,7 +160,7 @@ describe("NetworkStack", () => {
     });
 
     it("CKV_AWS_24 allows only the NodePorts to the world, only when config says so", () => {
-      const open = synthApp({ access: { allowPublicNodePorts: true } }).stack("network");
+      const open = synthNetwork({ access: { allowPublicNodePorts: true } });
       expect(worldIngressViolations(open)).toHaveLength(2);
       expect(worldIngressViolations(open, [PORTS.bookinfoNodePort.port, PORTS.grafanaNodePort.port])).toEqual([]);
     });
@@ -184,7 +184,7 @@ describe("NetworkStack", () => {
     });
 
     it("kubelet, etcd, controller-manager, scheduler and metrics ports are never reachable from a CIDR", () => {
-      for (const s of [...stacks, synthApp({ access: { allowPublicNodePorts: true, sshKeyName: "ops" } }).stack("network")]) {
+      for (const s of [...stacks, synthNetwork({ access: { allowPublicNodePorts: true, sshKeyName: "ops" } })]) {
         expect(clusterPortExposureViolations(s)).toEqual([]);
       }
       const bad = badNetwork((n) => new VpcSecurityGroupIngressRule(n, "kubelet-world", { securityGroupId: "sg-1", ipProtocol: "tcp", fromPort: 10250, toPort: 10250, cidrIpv4: "0.0.0.0/0", description: "oops" }));
@@ -201,11 +201,11 @@ describe("NetworkStack", () => {
     it("keeps local state outside the synth output folder, at a path that is the same on every machine", () => {
       const backend = (network.tf.terraform as { backend: { local: { path: string } } }).backend.local;
       expect(backend.path).toBe("../../../terraform-state/network.tfstate");
-      expect(backend.path).toBe(localStatePath(synthApp().config, "network"));
+      expect(backend.path).toBe(localStatePath(testConfig(), "network"));
     });
 
     it("uses S3 with native locking when configured", () => {
-      const s3 = synthApp({ backend: { type: "s3", s3Bucket: "my-state", s3Region: "eu-west-1" } }).stack("network");
+      const s3 = synthNetwork({ backend: { type: "s3", s3Bucket: "my-state", s3Region: "eu-west-1" } });
       expect((s3.tf.terraform as { backend: unknown }).backend).toEqual({
         s3: { bucket: "my-state", key: "k8s-mesh/network.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true },
       });
@@ -213,7 +213,7 @@ describe("NetworkStack", () => {
   });
 
   it("tags every resource through the provider's default tags", () => {
-    const tagged = synthApp({ tags: { CostCenter: "platform" } }).stack("network");
+    const tagged = synthNetwork({ tags: { CostCenter: "platform" } });
     expect(tagged.tf.provider?.["aws"]).toEqual([
       { region: "ap-northeast-2", default_tags: [{ tags: { Project: "k8s-mesh", ManagedBy: "cdktf", CostCenter: "platform" } }] },
     ]);

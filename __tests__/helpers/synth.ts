@@ -4,6 +4,7 @@
  */
 import { Testing, type TerraformStack } from "cdktf";
 import { buildApp, type ProjectStacks } from "../../main";
+import { NetworkStack } from "../../stacks/network/network-stack";
 import { loadConfig, type Config } from "../../lib/config";
 
 export interface SynthesizedStack {
@@ -87,4 +88,16 @@ export function oneResource(stack: SynthesizedStack, type: string, idPart = ""):
     throw new Error(`expected one ${type} matching "${idPart}", found ${matches.length}: ${matches.map(([id]) => id).join(", ")}`);
   }
   return (matches[0] as [string, Record<string, unknown>])[1];
+}
+
+/**
+ * The network stack alone (it depends on no other stack): a quarter of the
+ * cost of the whole app, for the tests that look at nothing else.
+ */
+export function synthNetwork(context: unknown = {}, tamper?: (network: NetworkStack) => void): SynthesizedStack {
+  const app = Testing.app({ stackTraces: false });
+  const network = new NetworkStack(app, testConfig(context));
+  tamper?.(network);
+  const json = Testing.synth(network);
+  return { json, tf: JSON.parse(json) as TerraformJson };
 }
