@@ -11,21 +11,13 @@ import { ebsCsiPolicy, type PolicyDocument } from "../lib/storage";
 import { loadChartKeys, unknownValuePaths } from "../lib/chart-values";
 import { ACCESS_KEY_ANNOTATION, EBS_CSI_NAMESPACE, ebsCsiDriverValues } from "../stacks/platform/ebs-csi-driver";
 import { EBS_CSI_CREDENTIALS_SECRET, iamPath } from "../stacks/platform/ebs-csi-credentials";
-import { oneResource, resourcesOf, synthApp, type SynthesizedStack } from "./helpers/synth";
-
-type Resource = Record<string, unknown>;
+import { oneResource, releaseNamed, resourcesOf, synthApp, type SynthesizedStack } from "./helpers/synth";
 
 /** `type.id` of the one resource of `type` (in the EBS CSI construct). */
 function addressOf(stack: SynthesizedStack, type: string): string {
   const ids = Object.keys(resourcesOf(stack, type)).filter((id) => id.startsWith("ebs-csi"));
   if (ids.length !== 1) throw new Error(`expected one ${type} of the EBS CSI driver, found ${ids.length}`);
   return `${type}.${ids[0]}`;
-}
-
-function driverRelease(stack: SynthesizedStack): Resource {
-  const found = Object.values(resourcesOf(stack, "helm_release")).filter((r) => r.name === RELEASES.awsEbsCsiDriver);
-  if (found.length !== 1) throw new Error(`expected one ${RELEASES.awsEbsCsiDriver} release, found ${found.length}`);
-  return found[0] as Resource;
 }
 
 describe("EbsCsiCredentials", () => {
@@ -35,7 +27,7 @@ describe("EbsCsiCredentials", () => {
   const userAddress = addressOf(platform, "aws_iam_user");
   const keyAddress = addressOf(platform, "aws_iam_access_key");
   const secret = oneResource(platform, "kubernetes_secret_v1", "ebs-csi");
-  const release = driverRelease(platform);
+  const release = releaseNamed(platform, RELEASES.awsEbsCsiDriver).body;
 
   it("creates one IAM user for the controller, named and placed by the project's naming helper", () => {
     expect(user).toMatchObject({ name: resourceName(config, "ebs-csi-controller"), path: `/${config.name}/` });

@@ -28,7 +28,7 @@ import { CLAIM_RETENTION_POLICY, kubePrometheusStackValues } from "../stacks/pla
 import { linkerdControlPlaneValues } from "../stacks/platform/linkerd";
 import { GRAFANA_PROMETHEUS_DATASOURCE, LINKERD_DASHBOARD_PROVIDER } from "../stacks/platform/grafana-dashboards";
 import { VOLUME_WAIT_ENV, VOLUME_WAIT_PROGRAM, VOLUME_WAIT_TRIGGERS } from "../stacks/platform/volume-cleanup";
-import { synthApp, testConfig, type SynthesizedStack } from "./helpers/synth";
+import { namespaceNamed, onlyResource, releaseNamed, synthApp, testConfig } from "./helpers/synth";
 
 // The destroy-time program is plain CommonJS (Terraform runs it with node).
 const waitProgram = require(VOLUME_WAIT_PROGRAM) as {
@@ -66,31 +66,6 @@ interface Io {
 
 type Resource = Record<string, unknown>;
 
-function resources(stack: SynthesizedStack, type: string): Record<string, Resource> {
-  return stack.tf.resource?.[type] ?? {};
-}
-
-function release(stack: SynthesizedStack, name: string): { address: string; body: Resource } {
-  const found = Object.entries(resources(stack, "helm_release")).filter(([, r]) => r.name === name);
-  if (found.length !== 1) throw new Error(`expected one helm_release named ${name}, found ${found.length}`);
-  const [id, body] = found[0] as [string, Resource];
-  return { address: `helm_release.${id}`, body };
-}
-
-function only(stack: SynthesizedStack, type: string, idPart = ""): { address: string; body: Resource } {
-  const found = Object.entries(resources(stack, type)).filter(([id]) => id.includes(idPart));
-  if (found.length !== 1) throw new Error(`expected one ${type} matching "${idPart}", found ${found.length}`);
-  const [id, body] = found[0] as [string, Resource];
-  return { address: `${type}.${id}`, body };
-}
-
-function namespaceResource(stack: SynthesizedStack, name: string): { address: string; body: Resource } {
-  const found = Object.entries(resources(stack, "kubernetes_namespace_v1")).filter(([, r]) => (r.metadata as { name: string }).name === name);
-  if (found.length !== 1) throw new Error(`expected one namespace ${name}, found ${found.length}`);
-  const [id, body] = found[0] as [string, Resource];
-  return { address: `kubernetes_namespace_v1.${id}`, body };
-}
-
 const dependsOn = (r: { body: Resource }) => (r.body.depends_on as string[] | undefined) ?? [];
 
 /** Chart values, read loosely. */
@@ -100,7 +75,7 @@ const valuesOf = (r: { body: Resource }): Values => parse((r.body.values as stri
 describe("EbsCsiDriver", () => {
   const { config, stack } = synthApp();
   const platform = stack("platform");
-  const driver = () => release(platform, RELEASES.awsEbsCsiDriver);
+  const driver = () => releaseNamed(platform, RELEASES.awsEbsCsiDriver);
 
   it("installs the pinned chart in kube-system and waits for it", () => {
     expect(driver().body).toMatchObject({
@@ -136,7 +111,7 @@ describe("EbsCsiDriver", () => {
     expect(v.controller.region).toBe(config.region);
     expect(v.controller.replicaCount).toBe(2);
     const other = synthApp({ region: "us-east-1", availabilityZones: ["us-east-1a", "us-east-1b"] }).stack("platform");
-    expect(valuesOf(release(other, RELEASES.awsEbsCsiDriver)).controller.region).toBe("us-east-1");
+    expect(valuesOf(releaseNamed(other, RELEASES.awsEbsCsiDriver)).controller.region).toBe("us-east-1");
   });
 
   it("reads node metadata from IMDS on the host network, where hop limit 1 suffices", () => {
@@ -151,14 +126,14 @@ describe("EbsCsiDriver", () => {
     expect(clusterTag(config)).toEqual({ [`kubernetes.io/cluster/${config.name}`]: "owned" });
     expect(v.controller.extraVolumeTags).toEqual({ Project: config.name });
     const tagged = synthApp({ name: "other-mesh", tags: { CostCenter: "42" } }).stack("platform");
-    expect(valuesOf(release(tagged, RELEASES.awsEbsCsiDriver)).controller).toMatchObject({
+    expect(valuesOf(releaseNamed(tagged, RELEASES.awsEbsCsiDriver)).controller).toMatchObject({
       k8sTagClusterId: "other-mesh",
       extraVolumeTags: { Project: "other-mesh", CostCenter: "42" },
     });
   });
 
   it("creates one default StorageClass of encrypted gp3 volumes, deleted with their claim, bound where the pod runs, expandable", () => {
-    const sc = only(platform, "kubernetes_storage_class_v1");
+    const sc = onlyResource(platform, "kubernetes_storage_class_v1");
     expect(sc.body).toMatchObject({
       metadata: { name: STORAGE_CLASS.name, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
       storage_provisioner: EBS_CSI_PROVISIONER,
@@ -251,7 +226,7 @@ describe("Linkerd cluster networks", () => {
 
   it("follows a pod network outside the chart's default private ranges into the synthesized release", () => {
     const app = synthApp({ cluster: { podCidr: "198.18.0.0/16" } });
-    const cp = release(app.stack("platform"), RELEASES.linkerdControlPlane);
+    const cp = releaseNamed(app.stack("platform"), RELEASES.linkerdControlPlane);
     expect(valuesOf(cp).clusterNetworks).toBe(`198.18.0.0/16,${app.config.cluster.serviceCidr},${app.config.network.vpcCidr}`);
     expect(unknownValuePaths({ clusterNetworks: "x" }, loadChartKeys("linkerdControlPlane"))).toEqual([]);
   });
@@ -260,15 +235,15 @@ describe("Linkerd cluster networks", () => {
 describe("destroy order", () => {
   const { config, stack } = synthApp();
   const platform = stack("platform");
-  const driver = release(platform, RELEASES.awsEbsCsiDriver);
-  const storageClass = only(platform, "kubernetes_storage_class_v1");
-  const wait = only(platform, "time_static", "volume-cleanup");
-  const monitoringNs = namespaceResource(platform, NAMESPACES.monitoring);
-  const kps = release(platform, RELEASES.kubePrometheusStack);
-  const gate = only(platform, "kubernetes_deployment_v1", "nodes-ready");
-  const secret = only(platform, "kubernetes_secret_v1", "ebs-csi");
-  const accessKey = only(platform, "aws_iam_access_key", "ebs-csi");
-  const userPolicy = only(platform, "aws_iam_user_policy", "ebs-csi");
+  const driver = releaseNamed(platform, RELEASES.awsEbsCsiDriver);
+  const storageClass = onlyResource(platform, "kubernetes_storage_class_v1");
+  const wait = onlyResource(platform, "time_static", "volume-cleanup");
+  const monitoringNs = namespaceNamed(platform, NAMESPACES.monitoring);
+  const kps = releaseNamed(platform, RELEASES.kubePrometheusStack);
+  const gate = onlyResource(platform, "kubernetes_deployment_v1", "nodes-ready");
+  const secret = onlyResource(platform, "kubernetes_secret_v1", "ebs-csi");
+  const accessKey = onlyResource(platform, "aws_iam_access_key", "ebs-csi");
+  const userPolicy = onlyResource(platform, "aws_iam_user_policy", "ebs-csi");
 
   it("chains credentials → driver → StorageClass → volume wait → monitoring namespace → kube-prometheus-stack, so a destroy runs it backwards", () => {
     expect(dependsOn(driver)).toEqual([gate.address, secret.address, accessKey.address, userPolicy.address]);
@@ -329,7 +304,7 @@ describe("destroy order", () => {
   });
 
   it("bounds the wait by config", () => {
-    const longer = only(synthApp({ platform: { storage: { volumeDeletionTimeoutSeconds: 1800 } } }).stack("platform"), "time_static", "volume-cleanup");
+    const longer = onlyResource(synthApp({ platform: { storage: { volumeDeletionTimeoutSeconds: 1800 } } }).stack("platform"), "time_static", "volume-cleanup");
     const exec = (longer.body.provisioner as Array<{ "local-exec": { environment: Record<string, string> } }>)[0]!["local-exec"];
     expect(exec.environment[VOLUME_WAIT_ENV.timeoutSeconds]).toBe("1800");
   });

@@ -14,7 +14,7 @@ import { LINKERD_CA_USES, LINKERD_IDENTITY_NAMES } from "../stacks/platform/link
 import { flannelValues } from "../stacks/platform/flannel";
 import { linkerdControlPlaneValues } from "../stacks/platform/linkerd";
 import { kubePrometheusStackValues } from "../stacks/platform/monitoring-values";
-import { synthApp, type SynthesizedStack } from "./helpers/synth";
+import { namespaceNamed, onlyResource, releaseNamed, resourcesOf, synthApp, type SynthesizedStack } from "./helpers/synth";
 
 interface PlatformSynth {
   readonly config: Config;
@@ -29,35 +29,6 @@ function synthPlatform(context: unknown = {}): PlatformSynth {
 }
 
 type Resource = Record<string, unknown>;
-
-function resources(stack: SynthesizedStack, type: string): Record<string, Resource> {
-  return stack.tf.resource?.[type] ?? {};
-}
-
-/** The helm_release with this Helm release name, and its Terraform address. */
-function release(stack: SynthesizedStack, name: string): { address: string; body: Resource } {
-  const found = Object.entries(resources(stack, "helm_release")).filter(([, r]) => r.name === name);
-  if (found.length !== 1) throw new Error(`expected one helm_release named ${name}, found ${found.length}`);
-  const [id, body] = found[0] as [string, Resource];
-  return { address: `helm_release.${id}`, body };
-}
-
-/** The only resource of a type; its address and body. */
-function only(stack: SynthesizedStack, type: string, idPart = ""): { address: string; body: Resource } {
-  const found = Object.entries(resources(stack, type)).filter(([id]) => id.includes(idPart));
-  if (found.length !== 1) throw new Error(`expected one ${type} matching "${idPart}", found ${found.length}`);
-  const [id, body] = found[0] as [string, Resource];
-  return { address: `${type}.${id}`, body };
-}
-
-function namespaceResource(stack: SynthesizedStack, name: string): { address: string; body: Resource } {
-  const found = Object.entries(resources(stack, "kubernetes_namespace_v1")).filter(
-    ([, r]) => (r.metadata as { name: string }).name === name,
-  );
-  if (found.length !== 1) throw new Error(`expected one namespace ${name}, found ${found.length}`);
-  const [id, body] = found[0] as [string, Resource];
-  return { address: `kubernetes_namespace_v1.${id}`, body };
-}
 
 function dependsOn(r: { body: Resource }): string[] {
   return (r.body.depends_on as string[] | undefined) ?? [];
@@ -96,7 +67,7 @@ describe("PlatformStack", () => {
     ["linkerdControlPlane", RELEASES.linkerdControlPlane, CHARTS.linkerdControlPlane, NAMESPACES.linkerd],
     ["kubePrometheusStack", RELEASES.kubePrometheusStack, CHARTS.kubePrometheusStack, NAMESPACES.monitoring],
   ] as const)("pins the %s release to lib/versions.ts and waits for it", (_key, name, chart, namespace) => {
-    const r = release(platform, name).body;
+    const r = releaseNamed(platform, name).body;
     expect(r).toMatchObject({
       chart: chart.chart,
       repository: chart.repository,
@@ -106,26 +77,26 @@ describe("PlatformStack", () => {
       create_namespace: false,
     });
     const namespaceAddress = /^\$\{(kubernetes_namespace_v1\.[^}]+)\.metadata\[0\]\.name\}$/.exec(r.namespace as string)?.[1];
-    expect(namespaceAddress).toBe(namespaceResource(platform, namespace).address);
+    expect(namespaceAddress).toBe(namespaceNamed(platform, namespace).address);
   });
 
   it("installs in the order flannel → nodes Ready → storage → monitoring → linkerd namespace → linkerd-crds → control plane", () => {
-    const flannelNs = namespaceResource(platform, NAMESPACES.flannel);
-    const flannel = release(platform, RELEASES.flannel);
-    const gate = only(platform, "kubernetes_deployment_v1", "nodes-ready");
-    const driver = release(platform, RELEASES.awsEbsCsiDriver);
-    const storageClass = only(platform, "kubernetes_storage_class_v1");
-    const volumeWait = only(platform, "time_static", "volume-cleanup");
-    const monitoringNs = namespaceResource(platform, NAMESPACES.monitoring);
-    const monitoring = release(platform, RELEASES.kubePrometheusStack);
-    const linkerdNs = namespaceResource(platform, NAMESPACES.linkerd);
-    const crds = release(platform, RELEASES.linkerdCrds);
-    const controlPlane = release(platform, RELEASES.linkerdControlPlane);
+    const flannelNs = namespaceNamed(platform, NAMESPACES.flannel);
+    const flannel = releaseNamed(platform, RELEASES.flannel);
+    const gate = onlyResource(platform, "kubernetes_deployment_v1", "nodes-ready");
+    const driver = releaseNamed(platform, RELEASES.awsEbsCsiDriver);
+    const storageClass = onlyResource(platform, "kubernetes_storage_class_v1");
+    const volumeWait = onlyResource(platform, "time_static", "volume-cleanup");
+    const monitoringNs = namespaceNamed(platform, NAMESPACES.monitoring);
+    const monitoring = releaseNamed(platform, RELEASES.kubePrometheusStack);
+    const linkerdNs = namespaceNamed(platform, NAMESPACES.linkerd);
+    const crds = releaseNamed(platform, RELEASES.linkerdCrds);
+    const controlPlane = releaseNamed(platform, RELEASES.linkerdControlPlane);
 
     expect(dependsOn(flannel)).toContain(flannelNs.address);
     expect(dependsOn(gate)).toEqual([flannel.address]);
     // The driver also waits for its own credentials (the IAM user's policy, the key and its Secret).
-    const credentials = [only(platform, "kubernetes_secret_v1", "ebs-csi"), only(platform, "aws_iam_access_key"), only(platform, "aws_iam_user_policy")];
+    const credentials = [onlyResource(platform, "kubernetes_secret_v1", "ebs-csi"), onlyResource(platform, "aws_iam_access_key"), onlyResource(platform, "aws_iam_user_policy")];
     expect(dependsOn(driver)).toEqual([gate.address, ...credentials.map((c) => c.address)]);
     expect(dependsOn(storageClass)).toEqual([driver.address]);
     expect(dependsOn(volumeWait)).toEqual([driver.address, storageClass.address]);
@@ -137,14 +108,14 @@ describe("PlatformStack", () => {
   });
 
   it("hands each chart exactly the values its values function builds", () => {
-    expect(values(release(platform, RELEASES.flannel))).toEqual(flannelValues(config));
-    expect(values(release(platform, RELEASES.linkerdCrds))).toEqual({});
-    expect(values(release(platform, RELEASES.linkerdControlPlane))).toEqual(linkerdControlPlaneValues(config));
-    expect(values(release(platform, RELEASES.kubePrometheusStack))).toEqual(JSON.parse(JSON.stringify(kubePrometheusStackValues(config))));
+    expect(values(releaseNamed(platform, RELEASES.flannel))).toEqual(flannelValues(config));
+    expect(values(releaseNamed(platform, RELEASES.linkerdCrds))).toEqual({});
+    expect(values(releaseNamed(platform, RELEASES.linkerdControlPlane))).toEqual(linkerdControlPlaneValues(config));
+    expect(values(releaseNamed(platform, RELEASES.kubePrometheusStack))).toEqual(JSON.parse(JSON.stringify(kubePrometheusStackValues(config))));
   });
 
   it("uses no custom resource that would need its CRD at plan time", () => {
-    expect(resources(platform, "kubernetes_manifest")).toEqual({});
+    expect(resourcesOf(platform, "kubernetes_manifest")).toEqual({});
   });
 
   it("creates the alertmanager_webhook_url variable as sensitive with an empty default", () => {
@@ -157,23 +128,23 @@ describe("Flannel", () => {
   const { config, platform, network } = synthPlatform();
 
   it("runs VXLAN over the pod CIDR kubeadm was given, on the port table's overlay port", () => {
-    const v = values(release(platform, RELEASES.flannel));
+    const v = values(releaseNamed(platform, RELEASES.flannel));
     expect(v).toEqual({ podCidr: config.cluster.podCidr, flannel: { backend: "vxlan", backendPort: PORTS.flannelVxlan.port } });
   });
 
   it("follows a changed pod CIDR", () => {
-    const v = values(release(synthPlatform({ cluster: { podCidr: "10.200.0.0/16" } }).platform, RELEASES.flannel));
+    const v = values(releaseNamed(synthPlatform({ cluster: { podCidr: "10.200.0.0/16" } }).platform, RELEASES.flannel));
     expect(v.podCidr).toBe("10.200.0.0/16");
   });
 
   it("gets a namespace with Pod Security 'privileged' (it configures the host network)", () => {
-    const ns = namespaceResource(platform, NAMESPACES.flannel).body.metadata as { labels: Record<string, string> };
+    const ns = namespaceNamed(platform, NAMESPACES.flannel).body.metadata as { labels: Record<string, string> };
     expect(ns.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
   });
 
   it("has its overlay traffic (UDP 8472) carried by the cluster security group's node-to-node rule", () => {
     expect(PORTS.flannelVxlan).toMatchObject({ protocol: "udp", reach: "cluster" });
-    const rules = Object.values(resources(network, "aws_vpc_security_group_ingress_rule"));
+    const rules = Object.values(resourcesOf(network, "aws_vpc_security_group_ingress_rule"));
     const selfRules = rules.filter((r) => r.referenced_security_group_id !== undefined && r.referenced_security_group_id === r.security_group_id);
     const carrying = selfRules.filter(
       (r) =>
@@ -202,7 +173,7 @@ describe("NodeReadinessGate", () => {
     };
   }
   const gate = (p: SynthesizedStack) =>
-    only(p, "kubernetes_deployment_v1", "nodes-ready").body as { spec: GateSpec; wait_for_rollout: boolean; timeouts: { create: string } };
+    onlyResource(p, "kubernetes_deployment_v1", "nodes-ready").body as { spec: GateSpec; wait_for_rollout: boolean; timeouts: { create: string } };
 
   it("runs one replica per node (workers + control plane) and waits for all of them", () => {
     const g = gate(platform);
@@ -227,7 +198,7 @@ describe("Linkerd", () => {
   const { config, platform } = synthPlatform();
 
   it("creates the linkerd namespace with the labels and annotation the CLI puts on it", () => {
-    const ns = namespaceResource(platform, NAMESPACES.linkerd).body.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+    const ns = namespaceNamed(platform, NAMESPACES.linkerd).body.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
     expect(ns.labels).toEqual({
       "linkerd.io/is-control-plane": "true",
       "config.linkerd.io/admission-webhooks": "disabled",
@@ -238,11 +209,11 @@ describe("Linkerd", () => {
   });
 
   it("generates an ECDSA P-256 trust anchor and an issuer CA signed by it, with lifetimes from config", () => {
-    const keys = Object.values(resources(platform, "tls_private_key"));
+    const keys = Object.values(resourcesOf(platform, "tls_private_key"));
     expect(keys).toHaveLength(2);
     keys.forEach((k) => expect(k).toMatchObject({ algorithm: "ECDSA", ecdsa_curve: "P256" }));
 
-    const anchor = only(platform, "tls_self_signed_cert");
+    const anchor = onlyResource(platform, "tls_self_signed_cert");
     expect(anchor.body).toMatchObject({
       is_ca_certificate: true,
       allowed_uses: [...LINKERD_CA_USES.trustAnchor],
@@ -251,7 +222,7 @@ describe("Linkerd", () => {
     });
     expect(LINKERD_IDENTITY_NAMES.trustAnchor).toBe("root.linkerd.cluster.local");
 
-    const issuer = only(platform, "tls_locally_signed_cert");
+    const issuer = onlyResource(platform, "tls_locally_signed_cert");
     expect(issuer.body).toMatchObject({
       is_ca_certificate: true,
       allowed_uses: ["cert_signing", "crl_signing", "server_auth", "client_auth"],
@@ -261,20 +232,20 @@ describe("Linkerd", () => {
       ca_private_key_pem: anchor.body.private_key_pem,
     });
     expect(anchor.body.private_key_pem).toMatch(/^\$\{tls_private_key\..+\.private_key_pem\}$/);
-    const request = only(platform, "tls_cert_request");
+    const request = onlyResource(platform, "tls_cert_request");
     expect(request.body.subject).toEqual([{ common_name: "identity.linkerd.cluster.local" }]);
     expect(issuer.body.cert_request_pem).toBe(`\${${request.address}.cert_request_pem}`);
 
     const longer = synthPlatform({ platform: { linkerd: { issuerValidityHours: 100, trustAnchorValidityHours: 200 } } }).platform;
-    expect(only(longer, "tls_locally_signed_cert").body.validity_period_hours).toBe(100);
-    expect(only(longer, "tls_self_signed_cert").body.validity_period_hours).toBe(200);
+    expect(onlyResource(longer, "tls_locally_signed_cert").body.validity_period_hours).toBe(100);
+    expect(onlyResource(longer, "tls_self_signed_cert").body.validity_period_hours).toBe(200);
   });
 
   it("passes the certificates as string values and the issuer key only as a sensitive value", () => {
-    const controlPlane = release(platform, RELEASES.linkerdControlPlane);
-    const anchor = only(platform, "tls_self_signed_cert");
-    const issuer = only(platform, "tls_locally_signed_cert");
-    const request = only(platform, "tls_cert_request");
+    const controlPlane = releaseNamed(platform, RELEASES.linkerdControlPlane);
+    const anchor = onlyResource(platform, "tls_self_signed_cert");
+    const issuer = onlyResource(platform, "tls_locally_signed_cert");
+    const request = onlyResource(platform, "tls_cert_request");
     const issuerKey = (request.body.private_key_pem as string).replace(/^\$\{(.+)\}$/, "$1");
 
     expect(setEntries(controlPlane, "set")).toEqual({
@@ -287,22 +258,22 @@ describe("Linkerd", () => {
   });
 
   it("runs linkerd-init with the nftables backend the Ubuntu 24.04 nodes use", () => {
-    expect(values(release(platform, RELEASES.linkerdControlPlane))).toMatchObject({ proxyInit: { iptablesMode: "nft" } });
+    expect(values(releaseNamed(platform, RELEASES.linkerdControlPlane))).toMatchObject({ proxyInit: { iptablesMode: "nft" } });
   });
 
   it("disables the heartbeat CronJob (it would change on every deploy and phones home)", () => {
-    expect(values(release(platform, RELEASES.linkerdControlPlane))).toMatchObject({ disableHeartBeat: true });
+    expect(values(releaseNamed(platform, RELEASES.linkerdControlPlane))).toMatchObject({ disableHeartBeat: true });
   });
 
   it("runs without high availability by default", () => {
-    const v = values(release(platform, RELEASES.linkerdControlPlane));
+    const v = values(releaseNamed(platform, RELEASES.linkerdControlPlane));
     expect(v.controllerReplicas).toBeUndefined();
     expect(v.enablePodAntiAffinity).toBeUndefined();
   });
 
   it("applies the chart's HA values when enabled with enough workers", () => {
     const ha = synthPlatform({ cluster: { workers: { count: 3 } }, platform: { linkerd: { highAvailability: true } } }).platform;
-    expect(values(release(ha, RELEASES.linkerdControlPlane))).toMatchObject({
+    expect(values(releaseNamed(ha, RELEASES.linkerdControlPlane))).toMatchObject({
       controllerReplicas: 3,
       enablePodAntiAffinity: true,
       enablePodDisruptionBudget: true,
@@ -321,7 +292,7 @@ describe("Linkerd", () => {
 
 describe("Monitoring", () => {
   const { config, platform, network } = synthPlatform();
-  const kps = () => release(platform, RELEASES.kubePrometheusStack);
+  const kps = () => releaseNamed(platform, RELEASES.kubePrometheusStack);
 
   it("exposes Grafana on the configured NodePort, the one the security group opens", () => {
     const grafana = values(kps()).grafana as { service: Record<string, unknown> };
@@ -331,7 +302,7 @@ describe("Monitoring", () => {
       targetPort: PORTS.grafanaHttp.port,
       nodePort: config.nodePorts.grafana,
     });
-    const opened = Object.values(resources(network, "aws_vpc_security_group_ingress_rule")).filter(
+    const opened = Object.values(resourcesOf(network, "aws_vpc_security_group_ingress_rule")).filter(
       (r) => r.from_port === config.nodePorts.grafana && r.to_port === config.nodePorts.grafana && r.ip_protocol === "tcp",
     );
     expect(opened).not.toHaveLength(0);
@@ -339,13 +310,13 @@ describe("Monitoring", () => {
 
   it("follows a moved Grafana NodePort in both the Service and the security group", () => {
     const moved = synthPlatform({ nodePorts: { grafana: 31234 } });
-    expect((values(release(moved.platform, RELEASES.kubePrometheusStack)).grafana as { service: { nodePort: number } }).service.nodePort).toBe(31234);
-    expect(Object.values(resources(moved.network, "aws_vpc_security_group_ingress_rule")).some((r) => r.from_port === 31234)).toBe(true);
+    expect((values(releaseNamed(moved.platform, RELEASES.kubePrometheusStack)).grafana as { service: { nodePort: number } }).service.nodePort).toBe(31234);
+    expect(Object.values(resourcesOf(moved.network, "aws_vpc_security_group_ingress_rule")).some((r) => r.from_port === 31234)).toBe(true);
   });
 
   it("sets the Grafana admin password from random_password, sensitive, never prom-operator", () => {
     const r = kps();
-    const password = only(platform, "random_password");
+    const password = onlyResource(platform, "random_password");
     expect(setEntries(r, "set_sensitive")).toEqual({ "grafana.adminPassword": `\${${password.address}.result}` });
     expect(password.body).toMatchObject({ special: false });
     expect(password.body.length as number).toBeGreaterThanOrEqual(24);
@@ -359,17 +330,17 @@ describe("Monitoring", () => {
   });
 
   it("keeps the monitoring namespace out of the mesh and lets node-exporter run privileged", () => {
-    const ns = namespaceResource(platform, NAMESPACES.monitoring).body.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+    const ns = namespaceNamed(platform, NAMESPACES.monitoring).body.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
     expect(ns.annotations["linkerd.io/inject"]).toBe("disabled");
     expect(ns.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
   });
 
   it("creates the Alertmanager webhook Secret from the sensitive variable before the release", () => {
-    const secret = only(platform, "kubernetes_secret_v1", "alertmanager-webhook");
+    const secret = onlyResource(platform, "kubernetes_secret_v1", "alertmanager-webhook");
     expect(secret.body.data).toEqual({ url: "${var.alertmanager_webhook_url}" });
     expect(dependsOn(kps())).toContain(secret.address);
     expect((secret.body.metadata as { namespace: string }).namespace).toBe(
-      `\${${namespaceResource(platform, NAMESPACES.monitoring).address}.metadata[0].name}`,
+      `\${${namespaceNamed(platform, NAMESPACES.monitoring).address}.metadata[0].name}`,
     );
   });
 });

@@ -81,13 +81,45 @@ export function dataOf(stack: SynthesizedStack, type: string): Record<string, Re
   return stack.tf.data?.[type] ?? {};
 }
 
+/** A resource with its Terraform address (`type.id`), the form `depends_on` lists. */
+export interface AddressedResource {
+  readonly address: string;
+  readonly body: Record<string, unknown>;
+}
+
+/** The one resource of `type` that `matches` selects; fails unless exactly one does, naming `what`. */
+function exactlyOne(
+  stack: SynthesizedStack,
+  type: string,
+  what: string,
+  matches: (id: string, body: Record<string, unknown>) => boolean,
+): AddressedResource {
+  const found = Object.entries(resourcesOf(stack, type)).filter(([id, body]) => matches(id, body));
+  if (found.length !== 1) {
+    throw new Error(`expected one ${type} ${what}, found ${found.length}: ${found.map(([id]) => id).join(", ")}`);
+  }
+  const [id, body] = found[0] as [string, Record<string, unknown>];
+  return { address: `${type}.${id}`, body };
+}
+
+/** The only resource of a type whose logical id contains `idPart`, with its address; fails unless exactly one matches. */
+export function onlyResource(stack: SynthesizedStack, type: string, idPart = ""): AddressedResource {
+  return exactlyOne(stack, type, `matching "${idPart}"`, (id) => id.includes(idPart));
+}
+
 /** The only resource of a type whose logical id contains `idPart`; fails unless exactly one matches. */
 export function oneResource(stack: SynthesizedStack, type: string, idPart = ""): Record<string, unknown> {
-  const matches = Object.entries(resourcesOf(stack, type)).filter(([id]) => id.includes(idPart));
-  if (matches.length !== 1) {
-    throw new Error(`expected one ${type} matching "${idPart}", found ${matches.length}: ${matches.map(([id]) => id).join(", ")}`);
-  }
-  return (matches[0] as [string, Record<string, unknown>])[1];
+  return onlyResource(stack, type, idPart).body;
+}
+
+/** The helm_release with this Helm release name, with its address; fails unless exactly one has it. */
+export function releaseNamed(stack: SynthesizedStack, name: string): AddressedResource {
+  return exactlyOne(stack, "helm_release", `named ${name}`, (_id, body) => body.name === name);
+}
+
+/** The kubernetes_namespace_v1 with this Kubernetes name, with its address; fails unless exactly one has it. */
+export function namespaceNamed(stack: SynthesizedStack, name: string): AddressedResource {
+  return exactlyOne(stack, "kubernetes_namespace_v1", `named ${name}`, (_id, body) => (body.metadata as { name?: string } | undefined)?.name === name);
 }
 
 /**
