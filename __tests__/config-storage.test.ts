@@ -3,19 +3,10 @@
  * the destroy-time wait, and the tags that also go to the EBS CSI driver.
  * Each rule is tested with its exact message.
  */
-import { ConfigError, DEFAULT_CONFIG, envName, loadConfig } from "../lib/config";
+import { DEFAULT_CONFIG, envName, loadConfig } from "../lib/config";
 import { prometheusSizeBytes } from "../lib/config/schema";
 import { CHARTS } from "../lib/versions";
-
-function problems(context: unknown, env: Record<string, string> = {}): readonly string[] {
-  try {
-    loadConfig({ context, env });
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error("expected the configuration to be rejected");
-}
+import { problems } from "./helpers/config";
 
 const monitoring = (m: Record<string, unknown>) => ({ platform: { monitoring: m } });
 

@@ -1,15 +1,5 @@
-import { ConfigError, DEFAULT_CONFIG, envName, loadConfig, settingPaths } from "../lib/config";
-
-/** The problems loadConfig reports for these overrides (context, then env). */
-function problems(context: unknown, env: Record<string, string> = {}): readonly string[] {
-  try {
-    loadConfig({ context, env });
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error("expected the configuration to be rejected");
-}
+import { DEFAULT_CONFIG, envName, loadConfig, settingPaths } from "../lib/config";
+import { problems } from "./helpers/config";
 
 describe("configuration", () => {
   it("is valid with no input at all", () => {
