@@ -31,8 +31,10 @@ fi
 
 npm ci --no-audit --no-fund
 
+# Synthesis needs no Terraform CLI configuration; without one, cdktf would
+# print a warning per stack about a missing ~/.terraformrc.
 export CHECKPOINT_DISABLE=1
-npx cdktf synth
+TF_CLI_CONFIG_FILE="${TF_CLI_CONFIG_FILE:-/dev/null}" npx cdktf synth
 echo
 echo "Synthesized Terraform configuration, one folder per stack:"
 for dir in cdktf.out/stacks/*/; do
