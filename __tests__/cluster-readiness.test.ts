@@ -4,7 +4,7 @@
  * the API server, requires a client certificate signed by the test CA.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
@@ -12,6 +12,8 @@ import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { requireTool } from "./helpers/tools";
 import { WAIT_ENV, WAIT_PROGRAM } from "../stacks/cluster/readiness-gate";
+import { VOLUME_WAIT_PROGRAM } from "../stacks/platform/volume-cleanup";
+import { DEPLOY_HOOKS_DIR } from "../lib/deploy-hooks";
 
 interface Pki {
   ca: string;
@@ -207,16 +209,32 @@ describeWithOpenssl("wait-for-cluster (readiness gate program)", () => {
   });
 });
 
-describe("wait-for-cluster.mjs", () => {
-  it("type-checks under strict JSDoc checking", () => {
+describe("the deploy hooks (scripts/deploy-hooks)", () => {
+  const hooks = readdirSync(DEPLOY_HOOKS_DIR).map((f) => path.join(DEPLOY_HOOKS_DIR, f));
+
+  it("holds the readiness program and the volume wait, each a CommonJS file", () => {
+    expect(hooks).toEqual(expect.arrayContaining([WAIT_PROGRAM, VOLUME_WAIT_PROGRAM]));
+    expect(hooks.every((f) => f.endsWith(".cjs"))).toBe(true);
+  });
+
+  it("type-check under strict JSDoc checking", () => {
     const tsc = path.join(__dirname, "..", "node_modules", ".bin", "tsc");
-    const args = ["--noEmit", "--ignoreConfig", "--allowJs", "--checkJs", "--strict", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--types", "node", "--skipLibCheck", WAIT_PROGRAM];
+    const args = ["--noEmit", "--ignoreConfig", "--allowJs", "--checkJs", "--strict", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--types", "node", "--skipLibCheck", ...hooks];
     expect(() => execFileSync(tsc, args, { stdio: "pipe" })).not.toThrow();
   });
 
-  it("uses only Node's built-in modules", () => {
-    const imports = [...readFileSync(WAIT_PROGRAM, "utf8").matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
-    expect(imports.length).toBeGreaterThan(0);
-    expect(imports.every((m) => m?.startsWith("node:"))).toBe(true);
+  it("use only Node's built-in modules and each other", () => {
+    for (const hook of hooks) {
+      const text = readFileSync(hook, "utf8");
+      expect(text).not.toMatch(/^import /m);
+      const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1] as string);
+      expect(required.length).toBeGreaterThan(0);
+      for (const m of required) {
+        if (m.startsWith("node:")) continue;
+        // Anything else is a sibling file, shipped in the same asset.
+        expect(m).toMatch(/^\.\/[^/]+\.cjs$/);
+        expect(hooks).toContain(path.join(DEPLOY_HOOKS_DIR, m));
+      }
+    }
   });
 });

@@ -283,7 +283,7 @@ describe("ClusterStack", () => {
     });
 
     it("runs the shipped readiness program from the stack's assets, with no credential on its command line", () => {
-      expect(exec?.command).toMatch(/^node assets\/[^ ]+\/wait-for-cluster\.mjs$/);
+      expect(exec?.command).toMatch(/^node assets\/[^ ]+\/wait-for-cluster\.cjs$/);
       expect(exec?.command).not.toContain("${");
     });
 

@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
-import * as path from "node:path";
-import { AssetType, Fn, TerraformAsset, type ITerraformDependable } from "cdktf";
+import { Fn, type ITerraformDependable } from "cdktf";
 import { StaticResource } from "@cdktf/provider-time/lib/static-resource";
+import { deployHookCommand, deployHookPath } from "../../lib/deploy-hooks";
 
-/** The readiness program (plain Node, built-ins only), shipped with the stack as an asset. */
-export const WAIT_PROGRAM = path.resolve(__dirname, "../../scripts/wait-for-cluster.mjs");
+/** The readiness program (plain Node, built-ins only), shipped with the stack in its deploy-hooks asset. */
+export const WAIT_PROGRAM = deployHookPath("wait-for-cluster.cjs");
 
 /** Environment variables the readiness program reads. */
 export const WAIT_ENV = {
@@ -59,15 +59,14 @@ export class ReadinessGate extends Construct {
 
   constructor(scope: Construct, id: string, props: ReadinessGateProps) {
     super(scope, id);
-    const program = new TerraformAsset(this, "program", { path: WAIT_PROGRAM, type: AssetType.FILE });
+    const command = deployHookCommand(this, "program", "wait-for-cluster.cjs");
     this.gate = new StaticResource(this, "gate", {
       triggers: { ...props.triggers, api_server_url: props.apiServerUrl },
       dependsOn: props.dependsOn,
       provisioners: [
         {
           type: "local-exec",
-          // Terraform runs in cdktf.out/stacks/<stack>, where the asset path is valid.
-          command: `node ${program.path}`,
+          command,
           environment: {
             [WAIT_ENV.apiServerUrl]: props.apiServerUrl,
             [WAIT_ENV.caCertificatePem]: props.caCertificatePem,

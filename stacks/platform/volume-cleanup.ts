@@ -24,15 +24,15 @@
  * still claimed and returns at once.
  */
 import { Construct } from "constructs";
-import * as path from "node:path";
-import { AssetType, TerraformAsset, type ITerraformDependable } from "cdktf";
+import type { ITerraformDependable } from "cdktf";
 import { StaticResource } from "@cdktf/provider-time/lib/static-resource";
 import type { TimeProvider } from "@cdktf/provider-time/lib/provider";
 import type { Config } from "../../lib/config";
 import type { ClusterOutputs } from "../cluster/outputs";
+import { deployHookCommand, deployHookPath } from "../../lib/deploy-hooks";
 
-/** The program the provisioner runs (plain Node, built-ins only), shipped with the stack as an asset. */
-export const VOLUME_WAIT_PROGRAM = path.resolve(__dirname, "volume-cleanup/wait-for-volumes.cjs");
+/** The program the provisioner runs (plain Node, built-ins only), shipped with the stack in its deploy-hooks asset. */
+export const VOLUME_WAIT_PROGRAM = deployHookPath("wait-for-volumes.cjs");
 
 /** Environment variables the program reads. */
 export const VOLUME_WAIT_ENV = {
@@ -71,7 +71,7 @@ export class VolumeCleanup extends Construct {
 
   constructor(scope: Construct, id: string, props: VolumeCleanupProps) {
     super(scope, id);
-    const program = new TerraformAsset(this, "program", { path: VOLUME_WAIT_PROGRAM, type: AssetType.FILE });
+    const command = deployHookCommand(this, "program", "wait-for-volumes.cjs");
     // The cluster's values arrive as sensitive outputs of its remote state;
     // they are unmarked for this environment alone, because Terraform hides
     // all output of a provisioner whose configuration holds a sensitive
@@ -92,8 +92,7 @@ export class VolumeCleanup extends Construct {
         {
           type: "local-exec",
           when: "destroy",
-          // Terraform runs in cdktf.out/stacks/<stack>, where the asset path is valid.
-          command: `node ${program.path}`,
+          command,
           environment: {
             [VOLUME_WAIT_ENV.apiServerUrl]: self(VOLUME_WAIT_TRIGGERS.apiServerUrl),
             [VOLUME_WAIT_ENV.caCertificatePem]: self(VOLUME_WAIT_TRIGGERS.caCertificatePem),

@@ -20,8 +20,9 @@
  * Exit 0 when ready; 1 with a message saying what was last seen and where to
  * look; 2 when the input itself is wrong.
  */
-import https from "node:https";
-import { pathToFileURL } from "node:url";
+"use strict";
+
+const { exitOnProblems, get, settingsReader, sleep } = require("./kube-api.cjs");
 
 /** @typedef {{ kind: "ready", nodes: NodeSummary[] } | { kind: "waiting", reason: string, nodes?: NodeSummary[] }} Observation */
 /** @typedef {{ name: string, ready: boolean }} NodeSummary */
@@ -29,28 +30,9 @@ import { pathToFileURL } from "node:url";
 /**
  * @param {NodeJS.ProcessEnv} env
  */
-export function readSettings(env) {
-  /** @type {string[]} */
-  const problems = [];
-  /** @param {string} name */
-  const required = (name) => {
-    const v = env[name];
-    if (!v) problems.push(`${name} is not set`);
-    return v ?? "";
-  };
-  /** @param {string} name @param {number | undefined} fallback */
-  const seconds = (name, fallback) => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") {
-      if (fallback === undefined) problems.push(`${name} is not set`);
-      return fallback ?? 0;
-    }
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0) problems.push(`${name} must be a positive number of seconds, got ${JSON.stringify(raw)}`);
-    return n;
-  };
-  const url = required("CLUSTER_API_SERVER_URL");
-  if (url && !/^https:\/\/[^/]+$/.test(url)) problems.push(`CLUSTER_API_SERVER_URL must be https://host:port, got ${JSON.stringify(url)}`);
+function readSettings(env) {
+  const { problems, required, seconds, apiServer } = settingsReader(env);
+  const api = apiServer("CLUSTER");
   const expectedRaw = required("CLUSTER_EXPECTED_NODES");
   const expectedNodes = Number(expectedRaw);
   if (expectedRaw && (!Number.isInteger(expectedNodes) || expectedNodes < 1)) {
@@ -58,10 +40,7 @@ export function readSettings(env) {
   }
   return {
     problems,
-    url,
-    ca: required("CLUSTER_CA_CERT_PEM"),
-    cert: required("CLUSTER_CLIENT_CERT_PEM"),
-    key: required("CLUSTER_CLIENT_KEY_PEM"),
+    api,
     expectedNodes,
     timeoutMs: seconds("CLUSTER_WAIT_TIMEOUT_SECONDS", undefined) * 1000,
     intervalMs: seconds("CLUSTER_WAIT_INTERVAL_SECONDS", 10) * 1000,
@@ -76,23 +55,10 @@ export function readSettings(env) {
  * @param {Settings} s
  * @returns {Promise<Observation>}
  */
-function observe(s) {
-  return new Promise((resolve) => {
-    const req = https.request(
-      `${s.url}/api/v1/nodes`,
-      { method: "GET", ca: s.ca, cert: s.cert, key: s.key, timeout: s.requestTimeoutMs, headers: { Accept: "application/json" } },
-      (res) => {
-        /** @type {Buffer[]} */
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("error", (e) => resolve({ kind: "waiting", reason: `reading the answer failed: ${e.message}` }));
-        res.on("end", () => resolve(interpret(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"), s.expectedNodes)));
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${s.requestTimeoutMs / 1000}s`)));
-    req.on("error", (e) => resolve({ kind: "waiting", reason: `API server not reachable: ${e.message}` }));
-    req.end();
-  });
+async function observe(s) {
+  const answer = await get(s.api, "/api/v1/nodes", s.requestTimeoutMs);
+  if (!answer.ok) return { kind: "waiting", reason: `API server not reachable: ${answer.reason}` };
+  return interpret(answer.status, answer.body, s.expectedNodes);
 }
 
 /**
@@ -102,7 +68,7 @@ function observe(s) {
  * @param {number} expected
  * @returns {Observation}
  */
-export function interpret(status, body, expected) {
+function interpret(status, body, expected) {
   if (status === 401) {
     return { kind: "waiting", reason: "HTTP 401: the API server does not accept the admin client certificate (is it signed by the cluster CA?)" };
   }
@@ -133,15 +99,12 @@ function describeNodes(nodes) {
   return nodes.map((n) => `${n.name} (${n.ready ? "Ready" : "NotReady"})`).join(", ");
 }
 
-/** @param {number} ms */
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * @param {Settings} s
  * @param {(line: string) => void} log
  * @returns {Promise<boolean>}
  */
-export async function waitForCluster(s, log) {
+async function waitForCluster(s, log) {
   const started = Date.now();
   const deadline = started + s.timeoutMs;
   let last = "";
@@ -172,13 +135,12 @@ export async function waitForCluster(s, log) {
 
 async function main() {
   const s = readSettings(process.env);
-  if (s.problems.length > 0) {
-    console.error(`wait-for-cluster: ${s.problems.join("; ")}`);
-    process.exit(2);
-  }
-  console.log(`waiting up to ${s.timeoutMs / 1000}s for ${s.url} to list ${s.expectedNodes} nodes`);
+  exitOnProblems("wait-for-cluster", s.problems);
+  console.log(`waiting up to ${s.timeoutMs / 1000}s for ${s.api.url} to list ${s.expectedNodes} nodes`);
   const ok = await waitForCluster(s, (line) => console.log(line));
   process.exit(ok ? 0 : 1);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+module.exports = { readSettings, interpret, waitForCluster };
+
+if (require.main === module) main();

@@ -32,7 +32,7 @@
  */
 "use strict";
 
-const https = require("node:https");
+const { exitOnProblems, get, settingsReader, sleep } = require("./kube-api.cjs");
 
 /**
  * @typedef {{ metadata: { name: string, uid?: string, namespace?: string, deletionTimestamp?: string },
@@ -44,33 +44,10 @@ const https = require("node:https");
 
 /** @param {NodeJS.ProcessEnv} env */
 function readSettings(env) {
-  /** @type {string[]} */
-  const problems = [];
-  /** @param {string} name */
-  const required = (name) => {
-    const v = env[name];
-    if (!v) problems.push(`${name} is not set`);
-    return v ?? "";
-  };
-  /** @param {string} name @param {number | undefined} fallback */
-  const seconds = (name, fallback) => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") {
-      if (fallback === undefined) problems.push(`${name} is not set`);
-      return fallback ?? 0;
-    }
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0) problems.push(`${name} must be a positive number of seconds, got ${JSON.stringify(raw)}`);
-    return n;
-  };
-  const url = required("VOLUMES_API_SERVER_URL");
-  if (url && !/^https:\/\/[^/]+$/.test(url)) problems.push(`VOLUMES_API_SERVER_URL must be https://host:port, got ${JSON.stringify(url)}`);
+  const { problems, required, seconds, apiServer } = settingsReader(env);
   return {
     problems,
-    url,
-    ca: required("VOLUMES_CA_CERT_PEM"),
-    cert: required("VOLUMES_CLIENT_CERT_PEM"),
-    key: required("VOLUMES_CLIENT_KEY_PEM"),
+    api: apiServer("VOLUMES"),
     storageClass: required("VOLUMES_STORAGE_CLASS"),
     timeoutSeconds: seconds("VOLUMES_TIMEOUT_SECONDS", undefined),
     unreachableSeconds: seconds("VOLUMES_UNREACHABLE_SECONDS", 60),
@@ -167,46 +144,29 @@ async function run(s, io) {
   }
 }
 
+/** Bound of one request to the API server. */
+const REQUEST_TIMEOUT_MS = 10000;
+
 /**
  * GETs a list from the API server with the admin client certificate.
  * @param {ReturnType<typeof readSettings>} s
  * @param {string} path
  * @returns {Promise<{ ok: true, items: KubeObject[] } | { ok: false, reason: string }>}
  */
-function getList(s, path) {
-  return new Promise((resolve) => {
-    const req = https.request(
-      `${s.url}${path}`,
-      { method: "GET", ca: s.ca, cert: s.cert, key: s.key, timeout: 10000, headers: { Accept: "application/json" } },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk) => (body += chunk));
-        res.on("end", () => {
-          if (res.statusCode !== 200) {
-            resolve({ ok: false, reason: `GET ${path}: HTTP ${res.statusCode}` });
-            return;
-          }
-          try {
-            resolve({ ok: true, items: JSON.parse(body).items ?? [] });
-          } catch (e) {
-            resolve({ ok: false, reason: `GET ${path}: unreadable answer (${String(e)})` });
-          }
-        });
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", (e) => resolve({ ok: false, reason: `GET ${path}: ${e.message}` }));
-    req.end();
-  });
+async function getList(s, path) {
+  const answer = await get(s.api, path, REQUEST_TIMEOUT_MS);
+  if (!answer.ok) return { ok: false, reason: `GET ${path}: ${answer.reason}` };
+  if (answer.status !== 200) return { ok: false, reason: `GET ${path}: HTTP ${answer.status}` };
+  try {
+    return { ok: true, items: JSON.parse(answer.body).items ?? [] };
+  } catch (e) {
+    return { ok: false, reason: `GET ${path}: unreadable answer (${String(e)})` };
+  }
 }
 
 async function main() {
   const s = readSettings(process.env);
-  if (s.problems.length > 0) {
-    console.error(`wait-for-volumes: ${s.problems.join("; ")}`);
-    process.exit(2);
-  }
+  exitOnProblems("wait-for-volumes", s.problems);
   const code = await run(s, {
     list: async () => {
       const volumes = await getList(s, "/api/v1/persistentvolumes");
@@ -215,7 +175,7 @@ async function main() {
       if (!claims.ok) return claims;
       return { ok: true, volumes: volumes.items, claims: claims.items };
     },
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep,
     now: () => Date.now(),
     log: (line) => console.log(`wait-for-volumes: ${line}`),
   });
