@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -13,8 +13,22 @@ import {
 import { requireTool } from "./helpers/tools";
 import { testConfig } from "./helpers/synth";
 
-const config = testConfig();
+const config = testConfig({ alerting: { webhookEnabled: true } });
 const am = alertmanagerConfig(config);
+/** The default: no webhook. */
+const silent = alertmanagerConfig(testConfig());
+
+/** Runs `amtool check-config` on a document; its stdout, or the failure's stdout. */
+function amtoolCheck(amtool: string, document: unknown): { ok: boolean; output: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), "alertmanager-"));
+  const file = path.join(dir, "alertmanager.yaml");
+  writeFileSync(file, stringify(document));
+  try {
+    return { ok: true, output: execFileSync(amtool, ["check-config", file], { encoding: "utf8", stdio: "pipe" }) };
+  } catch (e) {
+    return { ok: false, output: String((e as { stdout?: string }).stdout) };
+  }
+}
 
 /** The receiver Alertmanager picks for a label set (first matching child route, no `continue`). */
 function routeFor(labels: Record<string, string>, route: AlertmanagerRoute = am.route): string {
@@ -55,32 +69,36 @@ describe("alertmanagerConfig", () => {
     expect(JSON.stringify(am)).not.toMatch(/https?:\/\//);
   });
 
-  it("is accepted by the real amtool check-config", () => {
+  it("is accepted by the real amtool check-config, with the webhook on and off", () => {
     const amtool = requireTool("amtool", "prometheus-alertmanager");
     if (!amtool) return;
-    const dir = mkdtempSync(path.join(tmpdir(), "alertmanager-"));
-    // amtool does not open api_url_file, but keep a file at the same relative shape so a stricter version would find one.
-    mkdirSync(path.join(dir, "secret"), { recursive: true });
-    writeFileSync(path.join(dir, "secret", ALERTMANAGER_WEBHOOK_SECRET.key), "https://hooks.example.invalid/T000/B000/XXXX\n");
-    const file = path.join(dir, "alertmanager.yaml");
-    writeFileSync(file, stringify(am));
-    const out = execFileSync(amtool, ["check-config", file], { encoding: "utf8" });
-    expect(out).toContain("SUCCESS");
-    expect(out).toMatch(/3 receivers/);
+    for (const document of [am, silent]) {
+      const { ok, output } = amtoolCheck(amtool, document);
+      expect(ok).toBe(true);
+      expect(output).toContain("SUCCESS");
+      expect(output).toMatch(/3 receivers/);
+    }
   });
 
   it("makes amtool fail on a broken route (the check can fail)", () => {
     const amtool = requireTool("amtool", "prometheus-alertmanager");
     if (!amtool) return;
-    const dir = mkdtempSync(path.join(tmpdir(), "alertmanager-bad-"));
-    const file = path.join(dir, "alertmanager.yaml");
-    writeFileSync(file, stringify({ ...am, route: { ...am.route, receiver: "nobody" } }));
-    let output = "";
-    try {
-      execFileSync(amtool, ["check-config", file], { encoding: "utf8", stdio: "pipe" });
-    } catch (e) {
-      output = String((e as { stdout?: string }).stdout);
-    }
+    const { ok, output } = amtoolCheck(amtool, { ...am, route: { ...am.route, receiver: "nobody" } });
+    expect(ok).toBe(false);
     expect(output).toMatch(/undefined receiver "nobody"/);
+  });
+});
+
+describe("alertmanagerConfig without the webhook (alerting.webhookEnabled false, the default)", () => {
+  it("keeps the same route tree and inhibitions, so turning the webhook on changes only the receivers", () => {
+    expect(silent.route).toEqual(am.route);
+    expect(silent.inhibit_rules).toEqual(am.inhibit_rules);
+    expect(silent.receivers.map((r) => r.name)).toEqual(am.receivers.map((r) => r.name));
+  });
+
+  it("gives every receiver no integration: nothing is sent and no receiver reads a webhook file", () => {
+    expect(silent.receivers).toEqual([{ name: RECEIVERS.none }, { name: RECEIVERS.page }, { name: RECEIVERS.ticket }]);
+    expect(JSON.stringify(silent)).not.toContain("api_url");
+    expect(JSON.stringify(silent)).not.toContain(ALERTMANAGER_WEBHOOK_SECRET.mountPath);
   });
 });

@@ -83,6 +83,8 @@ describe("configuration", () => {
       ["a fractional reviews weight", { apps: { reviewsWeights: { v2: 0.5 } } }, "apps.reviewsWeights.v2: got 0.5; must be a whole number"],
       ["an unknown reviews version", { apps: { reviewsWeights: { v4: 1 } } }, "apps.reviewsWeights.v4: not a setting; allowed here: v1, v2, v3"],
       ["an SLO of 100 %", { alerting: { availabilitySlo: 1 } }, "alerting.availabilitySlo: got 1; must be a fraction above 0.5 and below 1, e.g. 0.999"],
+      ["a webhook URL in the configuration (it is a secret: TF_VAR_alertmanager_webhook_url)", { alerting: { webhookUrl: "https://hooks.example.invalid/x" } }, "alerting.webhookUrl: not a setting; allowed here: webhookEnabled, availabilitySlo, latencyP99ThresholdMs"],
+      ["a webhook switch that is not a boolean", { alerting: { webhookEnabled: "yes" } }, 'alerting.webhookEnabled: got "yes"; must be true or false'],
       ["a project name with capitals", { name: "MyCluster" }, 'name: got "MyCluster"; must be 3-24 characters of lowercase letters, digits and \'-\', starting with a letter'],
     ];
 

@@ -278,9 +278,13 @@ describe("kubePrometheusStackValues", () => {
     expect(LINKERD_DASHBOARD_PROVIDER.path).toBe(`/var/lib/grafana/dashboards/${LINKERD_DASHBOARD_PROVIDER.name}`);
   });
 
-  it("routes alerts with the project's Alertmanager configuration and mounts the webhook Secret", () => {
+  it("routes alerts with the project's Alertmanager configuration, mounting the webhook Secret only when the webhook is on", () => {
     expect(v.alertmanager.config).toEqual(alertmanagerConfig(config));
-    expect(v.alertmanager.alertmanagerSpec.secrets).toEqual([ALERTMANAGER_WEBHOOK_SECRET.name]);
+    expect(v.alertmanager.alertmanagerSpec).not.toHaveProperty("secrets");
+    const on = testConfig({ alerting: { webhookEnabled: true } });
+    const withWebhook = kubePrometheusStackValues(on) as Values;
+    expect(withWebhook.alertmanager.config).toEqual(alertmanagerConfig(on));
+    expect(withWebhook.alertmanager.alertmanagerSpec.secrets).toEqual([ALERTMANAGER_WEBHOOK_SECRET.name]);
   });
 });
 

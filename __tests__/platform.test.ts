@@ -14,6 +14,8 @@ import { LINKERD_CA_USES, LINKERD_IDENTITY_NAMES } from "../stacks/platform/link
 import { flannelValues } from "../stacks/platform/flannel";
 import { linkerdControlPlaneValues } from "../stacks/platform/linkerd";
 import { kubePrometheusStackValues } from "../stacks/platform/monitoring-values";
+import { ALERTMANAGER_WEBHOOK_VARIABLE } from "../stacks/platform/platform-stack";
+import { ALERTMANAGER_WEBHOOK_SECRET } from "../lib/alerting/alertmanager";
 import { namespaceNamed, onlyResource, releaseNamed, resourcesOf, synthApp, type SynthesizedStack } from "./helpers/synth";
 
 interface PlatformSynth {
@@ -116,11 +118,6 @@ describe("PlatformStack", () => {
 
   it("uses no custom resource that would need its CRD at plan time", () => {
     expect(resourcesOf(platform, "kubernetes_manifest")).toEqual({});
-  });
-
-  it("creates the alertmanager_webhook_url variable as sensitive with an empty default", () => {
-    const variable = (platform.tf as { variable?: Record<string, Record<string, unknown>> }).variable?.alertmanager_webhook_url;
-    expect(variable).toMatchObject({ type: "string", default: "", sensitive: true });
   });
 });
 
@@ -334,13 +331,52 @@ describe("Monitoring", () => {
     expect(ns.annotations["linkerd.io/inject"]).toBe("disabled");
     expect(ns.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
   });
+});
 
-  it("creates the Alertmanager webhook Secret from the sensitive variable before the release", () => {
-    const secret = onlyResource(platform, "kubernetes_secret_v1", "alertmanager-webhook");
-    expect(secret.body.data).toEqual({ url: "${var.alertmanager_webhook_url}" });
-    expect(dependsOn(kps())).toContain(secret.address);
-    expect((secret.body.metadata as { namespace: string }).namespace).toBe(
-      `\${${namespaceNamed(platform, NAMESPACES.monitoring).address}.metadata[0].name}`,
-    );
+describe("Alertmanager webhook", () => {
+  const variables = (stack: SynthesizedStack) => (stack.tf as { variable?: Record<string, Record<string, unknown>> }).variable ?? {};
+  const webhookSecrets = (stack: SynthesizedStack) =>
+    Object.keys(resourcesOf(stack, "kubernetes_secret_v1")).filter((id) => id.includes("alertmanager-webhook"));
+
+  describe("off (the default)", () => {
+    const { config, platform } = synthPlatform();
+
+    it("declares no Terraform variable and creates no Secret, so a deploy needs nothing exported", () => {
+      expect(config.alerting.webhookEnabled).toBe(false);
+      expect(variables(platform)).not.toHaveProperty(ALERTMANAGER_WEBHOOK_VARIABLE);
+      expect(webhookSecrets(platform)).toEqual([]);
+      expect(JSON.stringify(platform.tf)).not.toContain(`var.${ALERTMANAGER_WEBHOOK_VARIABLE}`);
+    });
+
+    it("mounts no Secret into Alertmanager and points no receiver at a webhook file", () => {
+      const v = values(releaseNamed(platform, RELEASES.kubePrometheusStack)) as { alertmanager: { alertmanagerSpec: Record<string, unknown>; config: unknown } };
+      expect(v.alertmanager.alertmanagerSpec).not.toHaveProperty("secrets");
+      expect(JSON.stringify(v.alertmanager.config)).not.toContain("api_url_file");
+    });
+  });
+
+  describe("on", () => {
+    const { platform } = synthPlatform({ alerting: { webhookEnabled: true } });
+    const kps = () => releaseNamed(platform, RELEASES.kubePrometheusStack);
+
+    it("requires the variable: sensitive, no default, not nullable, an http(s) URL", () => {
+      const variable = variables(platform)[ALERTMANAGER_WEBHOOK_VARIABLE];
+      expect(variable).toMatchObject({ type: "string", sensitive: true, nullable: false });
+      expect(variable).not.toHaveProperty("default");
+      const validation = (variable?.validation as Array<{ condition: string; error_message: string }>)[0];
+      expect(validation?.condition).toBe(`\${can(regex("^https?://", var.${ALERTMANAGER_WEBHOOK_VARIABLE}))}`);
+      expect(validation?.error_message).toContain(`TF_VAR_${ALERTMANAGER_WEBHOOK_VARIABLE}`);
+    });
+
+    it("creates the Alertmanager webhook Secret from the variable before the release that mounts it", () => {
+      const secret = onlyResource(platform, "kubernetes_secret_v1", "alertmanager-webhook");
+      expect(secret.body.data).toEqual({ url: `\${var.${ALERTMANAGER_WEBHOOK_VARIABLE}}` });
+      expect(dependsOn(kps())).toContain(secret.address);
+      expect((secret.body.metadata as { namespace: string }).namespace).toBe(
+        `\${${namespaceNamed(platform, NAMESPACES.monitoring).address}.metadata[0].name}`,
+      );
+      const v = values(kps()) as { alertmanager: { alertmanagerSpec: { secrets: string[] } } };
+      expect(v.alertmanager.alertmanagerSpec.secrets).toEqual([ALERTMANAGER_WEBHOOK_SECRET.name]);
+    });
   });
 });

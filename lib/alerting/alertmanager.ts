@@ -6,10 +6,15 @@
  * Alertmanager 0.22 and later).
  *
  * The platform stack passes `alertmanagerConfig(config)` as the
- * kube-prometheus-stack value `alertmanager.config`, creates the Secret
- * `ALERTMANAGER_WEBHOOK_SECRET.name` from a sensitive variable and lists it in
- * `alertmanager.alertmanagerSpec.secrets`, which the Prometheus Operator
- * mounts at `/etc/alertmanager/secrets/<name>/`.
+ * kube-prometheus-stack value `alertmanager.config`. With
+ * `alerting.webhookEnabled` it also creates the Secret
+ * `ALERTMANAGER_WEBHOOK_SECRET.name` from a sensitive variable (without a
+ * default) and lists it in `alertmanager.alertmanagerSpec.secrets`, which the
+ * Prometheus Operator mounts at `/etc/alertmanager/secrets/<name>/`. Without
+ * it there is no variable and no Secret, and the `page` and `ticket`
+ * receivers have no integration: the route tree and the inhibitions stay the
+ * same, Alertmanager shows the alerts under those receivers and sends nothing
+ * (no receiver points at a file that is not there).
  */
 import type { Config } from "../config";
 
@@ -68,7 +73,8 @@ function severityMatcher(severities: readonly string[]): string {
   return `severity=~"${severities.join("|")}"`;
 }
 
-function slackReceiver(name: string, title: string): Record<string, unknown> {
+function slackReceiver(name: string, title: string, webhookEnabled: boolean): Record<string, unknown> {
+  if (!webhookEnabled) return { name };
   return {
     name,
     slack_configs: [
@@ -84,11 +90,11 @@ function slackReceiver(name: string, title: string): Record<string, unknown> {
 
 /**
  * The whole Alertmanager configuration. Pure: the same config gives the same
- * document. `config` is taken so timing can move into configuration without
- * changing callers.
+ * document. `alerting.webhookEnabled` decides whether `page` and `ticket`
+ * post to the webhook or notify no one.
  */
 export function alertmanagerConfig(config: Pick<Config, "alerting">): AlertmanagerConfig {
-  void config.alerting;
+  const { webhookEnabled } = config.alerting;
   return {
     global: { resolve_timeout: "5m" },
     route: {
@@ -121,7 +127,11 @@ export function alertmanagerConfig(config: Pick<Config, "alerting">): Alertmanag
       { source_matchers: ['alertname="InfoInhibitor"'], target_matchers: ['severity="info"'], equal: ["namespace"] },
       { target_matchers: ['alertname="InfoInhibitor"'] },
     ],
-    receivers: [{ name: RECEIVERS.none }, slackReceiver(RECEIVERS.page, "PAGE"), slackReceiver(RECEIVERS.ticket, "TICKET")],
+    receivers: [
+      { name: RECEIVERS.none },
+      slackReceiver(RECEIVERS.page, "PAGE", webhookEnabled),
+      slackReceiver(RECEIVERS.ticket, "TICKET", webhookEnabled),
+    ],
     // kube-prometheus-stack mounts `alertmanager.templateFiles` here.
     templates: ["/etc/alertmanager/config/*.tmpl"],
   };

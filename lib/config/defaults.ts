@@ -197,6 +197,12 @@ export const DEFAULT_CONFIG = {
   },
 
   alerting: {
+    /**
+     * Send pages and tickets to a Slack-compatible webhook. On: the deploy needs
+     * TF_VAR_alertmanager_webhook_url (no default: a deploy without it fails). Off:
+     * Alertmanager groups and shows alerts but notifies no one.
+     */
+    webhookEnabled: false,
     /** Availability objective of productpage (fraction of good requests). */
     availabilitySlo: 0.999,
     /** p99 latency (ms) above which the latency alert fires. */

@@ -177,6 +177,7 @@ export const configSchema = z.strictObject({
     }),
   }),
   alerting: z.strictObject({
+    webhookEnabled: z.boolean({ message: "must be true or false" }),
     availabilitySlo: z.number().gt(0.5, { message: "must be a fraction above 0.5 and below 1, e.g. 0.999" }).lt(1, { message: "must be a fraction above 0.5 and below 1, e.g. 0.999" }),
     latencyP99ThresholdMs: positiveInt("milliseconds"),
   }),

@@ -82,7 +82,9 @@ export function kubePrometheusStackValues(config: Config) {
     alertmanager: {
       config: alertmanagerConfig(config),
       alertmanagerSpec: {
-        secrets: [ALERTMANAGER_WEBHOOK_SECRET.name],
+        // The webhook Secret exists only when alerting.webhookEnabled; mounting
+        // a missing Secret would keep Alertmanager from starting.
+        ...(config.alerting.webhookEnabled ? { secrets: [ALERTMANAGER_WEBHOOK_SECRET.name] } : {}),
         // Silences and the notification log survive a restart.
         storage: volumeClaimTemplate(monitoring.alertmanagerVolumeGiB),
         persistentVolumeClaimRetentionPolicy: { ...CLAIM_RETENTION_POLICY },

@@ -1,7 +1,8 @@
 /**
  * The monitoring namespace (not meshed) and kube-prometheus-stack in it,
- * with the Grafana admin password generated here and the Alertmanager
- * webhook Secret created before the release that mounts it.
+ * with the Grafana admin password generated here and, when the webhook is
+ * enabled, the Alertmanager webhook Secret created before the release that
+ * mounts it.
  */
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
@@ -26,8 +27,11 @@ export interface MonitoringProps {
   readonly kubernetes: KubernetesProvider;
   readonly helm: HelmProvider;
   readonly random: RandomProvider;
-  /** The Alertmanager webhook URL (sensitive; may be empty). */
-  readonly alertmanagerWebhookUrl: string;
+  /**
+   * The Alertmanager webhook URL (sensitive), when `alerting.webhookEnabled`;
+   * unset: no webhook Secret.
+   */
+  readonly alertmanagerWebhookUrl?: string;
   /**
    * What must be in place before the namespace and the release are created
    * (and stay until both are deleted): nodes Ready, the StorageClass and the
@@ -64,11 +68,17 @@ export class Monitoring extends Construct {
     });
     this.grafanaAdminPassword = password.result;
 
-    const webhook = new SecretV1(this, "alertmanager-webhook", {
-      provider: props.kubernetes,
-      metadata: { name: ALERTMANAGER_WEBHOOK_SECRET.name, namespace: namespace.name },
-      data: { [ALERTMANAGER_WEBHOOK_SECRET.key]: props.alertmanagerWebhookUrl },
-    });
+    if (config.alerting.webhookEnabled !== (props.alertmanagerWebhookUrl !== undefined)) {
+      throw new Error("Monitoring: alertmanagerWebhookUrl must be given exactly when alerting.webhookEnabled is true");
+    }
+    const webhook =
+      props.alertmanagerWebhookUrl === undefined
+        ? undefined
+        : new SecretV1(this, "alertmanager-webhook", {
+            provider: props.kubernetes,
+            metadata: { name: ALERTMANAGER_WEBHOOK_SECRET.name, namespace: namespace.name },
+            data: { [ALERTMANAGER_WEBHOOK_SECRET.key]: props.alertmanagerWebhookUrl },
+          });
 
     this.release = new ChartRelease(this, "kube-prometheus-stack", {
       provider: props.helm,
@@ -79,7 +89,7 @@ export class Monitoring extends Construct {
       values: kubePrometheusStackValues(config),
       sensitiveValues: { [MONITORING_SENSITIVE_VALUE_PATHS.grafanaAdminPassword]: password.result },
       timeoutSeconds: config.platform.helmTimeoutSeconds,
-      dependsOn: [namespace.namespace, webhook],
+      dependsOn: webhook ? [namespace.namespace, webhook] : [namespace.namespace],
     });
   }
 }

@@ -6,7 +6,7 @@
  *   → node-readiness gate (every node Ready with pod networking)
  *   → aws-ebs-csi-driver (after its IAM user, access key and kube-system
  *     Secret) → StorageClass → volume cleanup (a destroy-time wait)
- *   → monitoring namespace, Alertmanager webhook Secret, kube-prometheus-stack
+ *   → monitoring namespace, Alertmanager webhook Secret (when enabled), kube-prometheus-stack
  *     (Operator CRDs with it; Prometheus, Alertmanager and Grafana on volumes)
  *   → linkerd namespace → linkerd-crds → linkerd-control-plane (Ready)
  *
@@ -38,7 +38,10 @@ import { LinkerdIdentity } from "./linkerd-identity";
 import { Linkerd } from "./linkerd";
 import type { PlatformOutputs } from "./outputs";
 
-/** Terraform variable (TF_VAR_alertmanager_webhook_url) holding the Alertmanager webhook URL. */
+/**
+ * Terraform variable (TF_VAR_alertmanager_webhook_url) holding the Alertmanager
+ * webhook URL; declared only when `alerting.webhookEnabled` is true.
+ */
 export const ALERTMANAGER_WEBHOOK_VARIABLE = "alertmanager_webhook_url";
 
 export class PlatformStack extends ProjectStack {
@@ -53,12 +56,22 @@ export class PlatformStack extends ProjectStack {
     const random = new RandomProvider(this, "random");
     const time = new TimeProvider(this, "time");
 
-    const webhookUrl = new TerraformVariable(this, ALERTMANAGER_WEBHOOK_VARIABLE, {
-      type: "string",
-      default: "",
-      sensitive: true,
-      description: "Slack-compatible webhook URL Alertmanager sends pages and tickets to (empty: notifications fail and are logged)",
-    });
+    // No default: with the webhook enabled, a deploy without the variable
+    // stops at plan time instead of overwriting the Secret with nothing.
+    const webhookUrl = config.alerting.webhookEnabled
+      ? new TerraformVariable(this, ALERTMANAGER_WEBHOOK_VARIABLE, {
+          type: "string",
+          nullable: false,
+          sensitive: true,
+          description: "Slack-compatible webhook URL Alertmanager sends pages and tickets to (alerting.webhookEnabled is true)",
+          validation: [
+            {
+              condition: `\${can(regex("^https?://", var.${ALERTMANAGER_WEBHOOK_VARIABLE}))}`,
+              errorMessage: `TF_VAR_${ALERTMANAGER_WEBHOOK_VARIABLE} must be the webhook's http(s) URL (alerting.webhookEnabled is true).`,
+            },
+          ],
+        })
+      : undefined;
 
     const flannel = new Flannel(this, "flannel", { config, kubernetes, helm });
     const nodesReady = new NodeReadinessGate(this, "nodes-ready", {
@@ -88,7 +101,7 @@ export class PlatformStack extends ProjectStack {
       kubernetes,
       helm,
       random,
-      alertmanagerWebhookUrl: webhookUrl.stringValue,
+      ...(webhookUrl ? { alertmanagerWebhookUrl: webhookUrl.stringValue } : {}),
       dependsOn: [nodesReady.deployment, storage.storageClass, volumeCleanup.wait],
     });
 
