@@ -35,6 +35,7 @@ const waitProgram = require(VOLUME_WAIT_PROGRAM) as {
   readSettings(env: Record<string, string | undefined>): Settings;
   classify(volumes: KubeObject[], claims: KubeObject[], storageClass: string): { deleting: Summary[]; claimed: Summary[] };
   run(s: Settings, io: Io): Promise<number>;
+  interpretAnswer(path: string, answer: { ok: true; status: number; body: string } | { ok: false; reason: string }): { ok: boolean; failure?: Failure };
 };
 
 interface Settings {
@@ -44,6 +45,7 @@ interface Settings {
   unreachableSeconds: number;
   intervalSeconds: number;
   sweepHint: string;
+  continueOnRejectedCredentials: boolean;
 }
 interface KubeObject {
   metadata: { name: string; uid?: string; namespace?: string; deletionTimestamp?: string };
@@ -56,7 +58,8 @@ interface Summary {
   phase: string;
   claim: string;
 }
-type Listing = { ok: true; volumes: KubeObject[]; claims: KubeObject[] } | { ok: false; reason: string };
+type Failure = "unreachable" | "rejected" | "answered";
+type Listing = { ok: true; volumes: KubeObject[]; claims: KubeObject[] } | { ok: false; failure: Failure; reason: string };
 interface Io {
   list(): Promise<Listing>;
   sleep(ms: number): Promise<void>;
@@ -394,7 +397,7 @@ describe("the volume wait program", () => {
   });
 
   it("goes on, with a warning, when the API server cannot be reached at all", async () => {
-    const r = await simulate([{ ok: false, reason: "connect ECONNREFUSED" }], settings({ VOLUMES_UNREACHABLE_SECONDS: "30" }));
+    const r = await simulate([{ ok: false, failure: "unreachable", reason: "connect ECONNREFUSED" }], settings({ VOLUMES_UNREACHABLE_SECONDS: "30" }));
     expect(r.code).toBe(0);
     expect(r.listed).toBe(4);
     expect(r.log[r.log.length - 1]).toMatch(/cannot reach the API server .*ECONNREFUSED.*run the sweep/);
@@ -404,12 +407,91 @@ describe("the volume wait program", () => {
     const r = await simulate(
       [
         { ok: true, volumes: [pv("a", null)], claims: [] },
-        { ok: false, reason: "timed out" },
+        { ok: false, failure: "unreachable", reason: "timed out" },
         { ok: true, volumes: [], claims: [] },
       ],
       settings({ VOLUMES_UNREACHABLE_SECONDS: "30" }),
     );
     expect(r.code).toBe(0);
+  });
+
+  it("counts only failures without an HTTP answer as unreachable; 401/403 as rejected; any other status as a retryable answer", () => {
+    const path = "/api/v1/persistentvolumes";
+    const transport = [
+      "connect ECONNREFUSED 203.0.113.10:6443",
+      "connect ETIMEDOUT 203.0.113.10:6443",
+      "connect EHOSTUNREACH 203.0.113.10:6443",
+      "getaddrinfo ENOTFOUND api.example.invalid",
+      "unable to verify the first certificate",
+      "no answer within 10s",
+    ];
+    for (const reason of transport) expect(waitProgram.interpretAnswer(path, { ok: false, reason })).toMatchObject({ ok: false, failure: "unreachable" });
+    for (const status of [401, 403]) expect(waitProgram.interpretAnswer(path, { ok: true, status, body: "" })).toMatchObject({ ok: false, failure: "rejected" });
+    for (const status of [429, 500, 502, 503, 504, 404]) {
+      expect(waitProgram.interpretAnswer(path, { ok: true, status, body: "" })).toMatchObject({ ok: false, failure: "answered" });
+    }
+    expect(waitProgram.interpretAnswer(path, { ok: true, status: 200, body: "<html>" })).toMatchObject({ ok: false, failure: "answered" });
+    expect(waitProgram.interpretAnswer(path, { ok: true, status: 200, body: '{"items":[]}' })).toEqual({ ok: true, items: [] });
+  });
+
+  it("retries HTTP 5xx and 429 past the unreachable bound, up to the overall timeout, then fails naming the volumes", async () => {
+    const r = await simulate(
+      [
+        { ok: true, volumes: [pv("a", null)], claims: [] },
+        { ok: false, failure: "answered", reason: "GET /api/v1/persistentvolumes: HTTP 503" },
+        { ok: false, failure: "answered", reason: "GET /api/v1/persistentvolumes: HTTP 429" },
+      ],
+      settings({ VOLUMES_UNREACHABLE_SECONDS: "10", VOLUMES_TIMEOUT_SECONDS: "60" }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.listed).toBe(7); // at 0, 10, ... 60 s: never the 10-second "cluster gone" exit
+    expect(r.log.join("\n")).not.toMatch(/going on/);
+    expect(r.log[r.log.length - 1]).toMatch(/gave up after 60 s of errors from the API server \(.*HTTP 429\); 1 volume\(s\) not deleted at the last listing: a \(vol-a, Released\).*run the sweep/);
+  });
+
+  it("keeps waiting through a burst of HTTP 503 and finishes when the volumes are gone", async () => {
+    const r = await simulate(
+      [
+        { ok: true, volumes: [pv("a", null)], claims: [] },
+        { ok: false, failure: "answered", reason: "HTTP 503" },
+        { ok: false, failure: "answered", reason: "HTTP 503" },
+        { ok: true, volumes: [], claims: [] },
+      ],
+      settings({ VOLUMES_UNREACHABLE_SECONDS: "10" }),
+    );
+    expect(r.code).toBe(0);
+    expect(r.listed).toBe(4);
+  });
+
+  it("says so when it never listed the volumes before giving up on HTTP errors", async () => {
+    const r = await simulate([{ ok: false, failure: "answered", reason: "HTTP 500" }]);
+    expect(r.code).toBe(1);
+    expect(r.log[r.log.length - 1]).toMatch(/the volumes were never listed/);
+  });
+
+  it("fails at once when the API server rejects the credentials, saying how to renew them", async () => {
+    for (const status of [401, 403]) {
+      const r = await simulate([
+        { ok: false, failure: "rejected", reason: `GET /api/v1/persistentvolumes: HTTP ${status}` },
+        { ok: true, volumes: [], claims: [] },
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.listed).toBe(1);
+      const message = r.log[r.log.length - 1];
+      expect(message).toMatch(new RegExp(`rejected the admin credentials \\(GET /api/v1/persistentvolumes: HTTP ${status}\\)`));
+      expect(message).toMatch(/certificate has probably expired/);
+      expect(message).toContain("cdktf deploy '*'");
+      expect(message).toContain("VOLUMES_ON_REJECTED_CREDENTIALS=continue");
+      expect(message).toMatch(/run the sweep$/);
+    }
+  });
+
+  it("goes on past rejected credentials only when VOLUMES_ON_REJECTED_CREDENTIALS=continue is exported", async () => {
+    expect(settings().continueOnRejectedCredentials).toBe(false);
+    expect(settings({ VOLUMES_ON_REJECTED_CREDENTIALS: "yes" }).continueOnRejectedCredentials).toBe(false);
+    const r = await simulate([{ ok: false, failure: "rejected", reason: "HTTP 401" }], settings({ VOLUMES_ON_REJECTED_CREDENTIALS: "continue" }));
+    expect(r.code).toBe(0);
+    expect(r.log[r.log.length - 1]).toMatch(/going on without checking.*run the sweep/);
   });
 
   it("rejects missing or malformed input, and exits 2 for it", () => {
