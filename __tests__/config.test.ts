@@ -75,6 +75,12 @@ describe("configuration", () => {
       ["a backend type that does not exist", { backend: { type: "gcs" } }, `backend.type: got "gcs"; must be 'local' or 's3'`],
       ["Linkerd HA on two workers", { platform: { linkerd: { highAvailability: true } } }, "platform.linkerd.highAvailability: got true; needs cluster.workers.count of at least 3 (it is 2): HA runs 3 replicas on distinct nodes"],
       ["an issuer outliving its trust anchor", { platform: { linkerd: { issuerValidityHours: 100000 } } }, "platform.linkerd.issuerValidityHours: got 100000; must not exceed platform.linkerd.trustAnchorValidityHours (87600)"],
+      [
+        "an issuer renewal window as long as the issuer's validity",
+        { platform: { linkerd: { issuerValidityHours: 720 } } },
+        "platform.linkerd.issuerEarlyRenewalHours: got 720; must be less than platform.linkerd.issuerValidityHours (720): otherwise every deploy replaces the issuer",
+      ],
+      ["a zero issuer renewal window", { platform: { linkerd: { issuerEarlyRenewalHours: 0 } } }, "platform.linkerd.issuerEarlyRenewalHours: got 0; must be at least 1 hours"],
       ["a mesh scrape interval above 5 s", { platform: { monitoring: { meshScrapeInterval: "10s" } } }, 'platform.monitoring.meshScrapeInterval: got "10s"; must be between 1s and 5s (KPI: mesh metrics fresh within 5 s)'],
       ["a retention shorter than the slowest SLO window", { platform: { monitoring: { retention: "2d" } } }, 'platform.monitoring.retention: got "2d"; must be at least 3d: the slowest SLO alert window is 3 days'],
       ["a duration Prometheus cannot read", { platform: { monitoring: { retention: "7 days" } } }, 'platform.monitoring.retention: got "7 days"; must be a Prometheus duration such as 5s, 30s, 7d'],

@@ -233,9 +233,19 @@ describe("Linkerd", () => {
     expect(request.body.subject).toEqual([{ common_name: "identity.linkerd.cluster.local" }]);
     expect(issuer.body.cert_request_pem).toBe(`\${${request.address}.cert_request_pem}`);
 
-    const longer = synthPlatform({ platform: { linkerd: { issuerValidityHours: 100, trustAnchorValidityHours: 200 } } }).platform;
+    const longer = synthPlatform({ platform: { linkerd: { issuerValidityHours: 100, trustAnchorValidityHours: 200, issuerEarlyRenewalHours: 10 } } }).platform;
     expect(onlyResource(longer, "tls_locally_signed_cert").body.validity_period_hours).toBe(100);
+    expect(onlyResource(longer, "tls_locally_signed_cert").body.early_renewal_hours).toBe(10);
     expect(onlyResource(longer, "tls_self_signed_cert").body.validity_period_hours).toBe(200);
+  });
+
+  it("renews the issuer on a deploy in its last 30 days, before it expires, but never the trust anchor", () => {
+    const issuer = onlyResource(platform, "tls_locally_signed_cert");
+    expect(config.platform.linkerd.issuerEarlyRenewalHours).toBe(720);
+    expect(issuer.body.early_renewal_hours).toBe(config.platform.linkerd.issuerEarlyRenewalHours);
+    expect(issuer.body.early_renewal_hours as number).toBeLessThan(issuer.body.validity_period_hours as number);
+    // A new anchor would break trust between every proxy until all restart.
+    expect(onlyResource(platform, "tls_self_signed_cert").body).not.toHaveProperty("early_renewal_hours");
   });
 
   it("passes the certificates as string values and the issuer key only as a sensitive value", () => {

@@ -148,8 +148,13 @@ export const DEFAULT_CONFIG = {
       highAvailability: false,
       /** Validity of the mesh trust anchor (root CA). */
       trustAnchorValidityHours: 87600,
-      /** Validity of the identity issuer (intermediate CA); renew before it ends. */
+      /** Validity of the identity issuer (intermediate CA). */
       issuerValidityHours: 8760,
+      /**
+       * A deploy this many hours or fewer before the issuer expires replaces it (same
+       * trust anchor, so proxies keep trusting each other); must be below issuerValidityHours.
+       */
+      issuerEarlyRenewalHours: 720,
     },
     monitoring: {
       /** Prometheus retention; must cover the longest SLO window (3 days). */

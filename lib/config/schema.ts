@@ -149,6 +149,7 @@ export const configSchema = z.strictObject({
       highAvailability: z.boolean(),
       trustAnchorValidityHours: positiveInt("hours"),
       issuerValidityHours: positiveInt("hours"),
+      issuerEarlyRenewalHours: positiveInt("hours"),
     }),
     monitoring: z.strictObject({
       retention: prometheusDuration,
@@ -287,6 +288,12 @@ export function crossFieldProblems(c: Config): RuleProblem[] {
   }
   if (c.platform.linkerd.issuerValidityHours > c.platform.linkerd.trustAnchorValidityHours) {
     add("platform.linkerd.issuerValidityHours", `must not exceed platform.linkerd.trustAnchorValidityHours (${c.platform.linkerd.trustAnchorValidityHours})`);
+  }
+  if (c.platform.linkerd.issuerEarlyRenewalHours >= c.platform.linkerd.issuerValidityHours) {
+    add(
+      "platform.linkerd.issuerEarlyRenewalHours",
+      `must be less than platform.linkerd.issuerValidityHours (${c.platform.linkerd.issuerValidityHours}): otherwise every deploy replaces the issuer`,
+    );
   }
 
   // Monitoring.

@@ -4,9 +4,12 @@
  * intermediate CA signed by the anchor) that signs every proxy's 24 h
  * certificate. Both ECDSA P-256, as Linkerd requires.
  *
- * Rotation: the issuer expires after config.platform.linkerd.issuerValidityHours;
- * Terraform then plans a new one, and the next deploy hands it to the control
- * plane. The anchor outlives it (config validation enforces that).
+ * Rotation: the issuer lasts config.platform.linkerd.issuerValidityHours. A
+ * deploy in its last issuerEarlyRenewalHours (or later) plans a new issuer
+ * certificate, signed by the same anchor, and hands it to the control plane:
+ * proxies pick up certificates from the new issuer as theirs (24 h) are
+ * renewed, and old and new chain to the same anchor, so nothing breaks. The
+ * anchor outlives the issuer (config validation enforces that).
  */
 import { Construct } from "constructs";
 import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
@@ -50,7 +53,7 @@ export class LinkerdIdentity extends Construct {
   constructor(scope: Construct, id: string, props: LinkerdIdentityProps) {
     super(scope, id);
     const { provider } = props;
-    const { trustAnchorValidityHours, issuerValidityHours } = props.config.platform.linkerd;
+    const { trustAnchorValidityHours, issuerValidityHours, issuerEarlyRenewalHours } = props.config.platform.linkerd;
 
     const anchorKey = new PrivateKey(this, "trust-anchor-key", { provider, ...KEY });
     const anchor = new SelfSignedCert(this, "trust-anchor", {
@@ -61,6 +64,11 @@ export class LinkerdIdentity extends Construct {
       setSubjectKeyId: true,
       allowedUses: [...LINKERD_CA_USES.trustAnchor],
       validityPeriodHours: trustAnchorValidityHours,
+      // No early renewal, on purpose: a new anchor is a new root every proxy
+      // must trust. Replacing it in place breaks mTLS between every pair of
+      // proxies until all meshed pods have restarted with the new bundle, so
+      // rotating it is a planned operation, never a side effect of an
+      // ordinary deploy.
     });
 
     const issuerKey = new PrivateKey(this, "issuer-key", { provider, ...KEY });
@@ -78,6 +86,8 @@ export class LinkerdIdentity extends Construct {
       setSubjectKeyId: true,
       allowedUses: [...LINKERD_CA_USES.issuer],
       validityPeriodHours: issuerValidityHours,
+      // Replaced by any deploy in its last issuerEarlyRenewalHours, before it expires.
+      earlyRenewalHours: issuerEarlyRenewalHours,
     });
 
     this.trustAnchorPem = anchor.certPem;
