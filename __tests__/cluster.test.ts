@@ -3,7 +3,7 @@ import { OUTPUT_NAMES } from "../lib/stack-outputs";
 import { PORTS } from "../lib/ports";
 import { UBUNTU } from "../lib/versions";
 import { parameterNames } from "../stacks/cluster/settings";
-import { SSM_MANAGED_INSTANCE_CORE } from "../stacks/cluster/node-roles";
+import { awsManagedPolicyArn, SSM_MANAGED_INSTANCE_CORE } from "../stacks/cluster/node-roles";
 import { oneAtATimeMinHealthyPercentage } from "../stacks/cluster/workers";
 import { architectureOf } from "../stacks/cluster/node-image";
 import { EBS_CSI_NODE_REQUIREMENTS } from "../lib/storage";
@@ -234,10 +234,23 @@ describe("ClusterStack", () => {
       expect(new Set(profiles).size).toBe(2);
     });
 
-    it("attaches Session Manager to both roles", () => {
+    it("attaches Session Manager to both roles, in the partition the credentials live in", () => {
       const attachments = Object.values(resourcesOf(cluster, "aws_iam_role_policy_attachment"));
-      expect(attachments.map((a) => a.policy_arn)).toEqual([SSM_MANAGED_INSTANCE_CORE, SSM_MANAGED_INSTANCE_CORE]);
+      const partitions = Object.keys(dataOf(cluster, "aws_partition"));
+      expect(partitions).toHaveLength(1);
+      const arn = awsManagedPolicyArn(`\${data.aws_partition.${partitions[0]}.partition}`, SSM_MANAGED_INSTANCE_CORE);
+      expect(arn).toMatch(/^arn:\$\{data\.aws_partition\.[^}]+\.partition\}:iam::aws:policy\/AmazonSSMManagedInstanceCore$/);
+      expect(attachments.map((a) => a.policy_arn)).toEqual([arn, arn]);
       expect(new Set(attachments.map((a) => a.role)).size).toBe(2);
+    });
+
+    it("writes no ARN of the commercial partition in another partition's region", () => {
+      const china = synthApp({ region: "cn-north-1", availabilityZones: ["cn-north-1a", "cn-north-1b"] });
+      for (const name of ["network", "cluster", "platform", "apps"] as const) {
+        expect({ name, hardCoded: JSON.stringify(china.stack(name).tf).match(/arn:aws:[^"]{0,60}/g) ?? [] }).toEqual({ name, hardCoded: [] });
+      }
+      // The check can fail: in a commercial region the EBS driver's policy (platform) carries such ARNs.
+      expect(JSON.stringify(synthApp().stack("platform").tf)).toMatch(/arn:aws:ec2:/);
     });
 
     it("lets the control plane read the CA key, CA certificate and token, and write only the token", () => {
@@ -277,7 +290,8 @@ describe("ClusterStack", () => {
     });
 
     it("leaves no plan-time read of the cluster in the stack, so diff and destroy never wait for it", () => {
-      expect(Object.keys(cluster.tf.data ?? {}).sort()).toEqual(["aws_ami", "aws_instances", "terraform_remote_state"]);
+      // aws_partition reads the provider's own credentials, not the cluster.
+      expect(Object.keys(cluster.tf.data ?? {}).sort()).toEqual(["aws_ami", "aws_instances", "aws_partition", "terraform_remote_state"]);
       // The worker-address lookup reads EC2 (empty when the group is gone), and only after the gate.
       expect(Object.values(dataOf(cluster, "aws_instances"))[0]?.depends_on).toEqual([addressOf(tf, "time_static", "readiness")]);
     });

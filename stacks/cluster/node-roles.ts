@@ -3,13 +3,19 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import type { ITerraformDependable } from "cdktf";
 import type { Config } from "../../lib/config";
 import { resourceName } from "../../lib/naming";
 import type { ClusterSecrets } from "./cluster-secrets";
 
 /** AWS's managed policy for Session Manager (shell access without port 22). */
-export const SSM_MANAGED_INSTANCE_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+export const SSM_MANAGED_INSTANCE_CORE = "AmazonSSMManagedInstanceCore";
+
+/** The ARN of an AWS-managed IAM policy in `partition` (`aws`, `aws-cn`, `aws-us-gov`). */
+export function awsManagedPolicyArn(partition: string, policyName: string): string {
+  return `arn:${partition}:iam::aws:policy/${policyName}`;
+}
 
 export interface NodeRolesProps {
   readonly config: Config;
@@ -37,10 +43,13 @@ export interface NodeRole {
 export class NodeRoles extends Construct {
   readonly controlPlane: NodeRole;
   readonly workers: NodeRole;
+  /** The partition the provider's credentials live in, for AWS-managed policy ARNs. */
+  private readonly partition: DataAwsPartition;
 
   constructor(scope: Construct, id: string, props: NodeRolesProps) {
     super(scope, id);
     const { config, secrets } = props;
+    this.partition = new DataAwsPartition(this, "partition");
 
     this.controlPlane = this.nodeRole("control-plane", config, [
       { Sid: "ReadClusterSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [secrets.caKeyParameter.arn, secrets.caCertParameter.arn, secrets.joinTokenParameter.arn] },
@@ -63,7 +72,7 @@ export class NodeRoles extends Construct {
     });
     const sessionManager = new IamRolePolicyAttachment(this, `${kind}-session-manager`, {
       role: role.name,
-      policyArn: SSM_MANAGED_INSTANCE_CORE,
+      policyArn: awsManagedPolicyArn(this.partition.partition, SSM_MANAGED_INSTANCE_CORE),
     });
     const parameters = new IamRolePolicy(this, `${kind}-parameters`, {
       role: role.id,
