@@ -186,7 +186,7 @@ export const apiCheck: Check = {
   id: "api",
   title: "API reachable",
   needs: [],
-  remedy: "check the cluster stack is deployed, your address is in access.adminCidrs (port 6443), and the credentials are this cluster's",
+  remedy: `check the cluster stack is deployed, your address is in access.adminCidrs (port ${PORTS.kubeApiServer.port}), and the credentials are this cluster's`,
   async run(ctx, signal) {
     const kube = need(ctx.kube);
     const v = await kube.get("/version", versionInfo, signal);
