@@ -6,7 +6,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-# Tools the tests run for real: shell linting, cloud-init schema checks,
+# Tools the tests run for real: shell linting, how cloud-init reads the user-data,
 # Prometheus rule checks and unit tests, Alertmanager config checks,
 # certificates for the local test servers, and GNU time for `npm run bench`.
 DEBIAN_PACKAGES=(shellcheck cloud-init prometheus prometheus-alertmanager openssl time)
