@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 # Tools the tests run for real: shell linting, how cloud-init reads the user-data,
 # Prometheus rule checks and unit tests, Alertmanager config checks,
-# certificates for the local test servers, and GNU time for `npm run bench`.
-DEBIAN_PACKAGES=(shellcheck cloud-init prometheus prometheus-alertmanager openssl time)
+# certificates for the local test servers, jq (the node-cleanup script's JSON
+# tool, run in its tests), and GNU time for `npm run bench`.
+DEBIAN_PACKAGES=(shellcheck cloud-init prometheus prometheus-alertmanager openssl jq time)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
