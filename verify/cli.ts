@@ -19,7 +19,7 @@ import { progressResult, progressStart, renderJson, renderTable, summary } from 
 import { runChecks } from "./runner";
 import type { Check, CheckContext, Expectations, Maybe } from "./types";
 
-/** The manual run's KPI: mesh metrics collected within 5 s. The freshness bound adds one scrape interval. */
+/** The metric-latency KPI: mesh metrics collected within 5 s. The freshness bound adds one scrape interval. */
 export const METRICS_LATENCY_KPI_SECONDS = 5;
 export const DEFAULT_TIMEOUT_SECONDS = 20;
 export const DEFAULT_CERT_MIN_DAYS = 30;
