@@ -11,13 +11,15 @@ import {
   controlPlaneUserData,
   controlPlaneUserDataBase64,
   etcdBackupScript,
-  EXAMPLE_PUBLIC_IP,
   nodeCleanupScript,
   refreshJoinTokenScript,
   workerUserData,
 } from "../stacks/cluster/userdata/bootstrap";
-import { escapeTerraformTemplate, TEMPLATE_DIR, unescapeTerraformTemplate } from "../stacks/cluster/userdata/render";
+import { TEMPLATE_DIR } from "../stacks/cluster/userdata/render";
 import { parameterNames } from "../stacks/cluster/settings";
+
+/** An Elastic IP address for examples (TEST-NET-3, RFC 5737). */
+const EXAMPLE_PUBLIC_IP = "203.0.113.10";
 
 const FIXTURES = path.join(__dirname, "fixtures", "cluster");
 /** EC2's limit on user-data before base64 encoding. */
@@ -26,8 +28,8 @@ const USER_DATA_LIMIT = 16 * 1024;
 const config = testConfig();
 const params = parameterNames(config);
 const rendered = {
-  "control-plane.user-data.sh": controlPlaneUserData(config).text,
-  "worker.user-data.sh": workerUserData(config).text,
+  "control-plane.user-data.sh": controlPlaneUserData(config),
+  "worker.user-data.sh": workerUserData(config),
   "refresh-join-token.sh": refreshJoinTokenScript(config),
   "etcd-backup.sh": etcdBackupScript(config),
   "node-cleanup.sh": nodeCleanupScript(config),
@@ -95,11 +97,6 @@ describe("node user-data", () => {
       const raw = String(template.user_data);
       expect(raw).not.toContain("${");
       expect(Buffer.from(raw, "base64").toString("utf8")).toBe(readFileSync(path.join(FIXTURES, "worker.user-data.sh"), "utf8"));
-    });
-
-    it("escapes the shell's own ${...} where a script is given to Terraform as a template", () => {
-      expect(escapeTerraformTemplate('echo "${HOME}" %{x}')).toBe('echo "$${HOME}" %%{x}');
-      expect(unescapeTerraformTemplate(escapeTerraformTemplate('a "${HOME}" %{x}'))).toBe('a "${HOME}" %{x}');
     });
   });
 

@@ -59,7 +59,7 @@ export class Workers extends Construct {
       iamInstanceProfile: { arn: props.role.instanceProfile.arn },
       keyName: config.access.sshKeyName ?? undefined,
       // The same for every worker and with no Terraform reference: encoded here.
-      userData: Buffer.from(workerUserData(config).text, "utf8").toString("base64"),
+      userData: Buffer.from(workerUserData(config), "utf8").toString("base64"),
       ebsOptimized: "true",
       metadataOptions: NODE_METADATA_OPTIONS,
       blockDeviceMappings: [

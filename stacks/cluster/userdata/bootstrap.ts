@@ -18,13 +18,10 @@ import {
   parameterNames,
 } from "../settings";
 import { gzipSync } from "node:zlib";
-import { renderScript, type RenderedScript, type ScriptValue } from "./render";
+import { renderScript, type ScriptValue } from "./render";
 
 /** Where the snap puts the AWS CLI (cloud-init's PATH may lack /snap/bin). */
 export const AWS_CLI_PATH = "/snap/bin/aws";
-
-/** An Elastic IP address for examples (TEST-NET-3, RFC 5737). */
-export const EXAMPLE_PUBLIC_IP = "203.0.113.10";
 
 /**
  * The control plane's user-data as the instance takes it: gzip, then base64
@@ -32,7 +29,7 @@ export const EXAMPLE_PUBLIC_IP = "203.0.113.10";
  * EC2's 16 KB limit with the timers' helper scripts embedded.
  */
 export function controlPlaneUserDataBase64(config: Config): string {
-  return gzipSync(Buffer.from(controlPlaneUserData(config).text, "utf8"), { level: 9 }).toString("base64");
+  return gzipSync(Buffer.from(controlPlaneUserData(config), "utf8"), { level: 9 }).toString("base64");
 }
 
 const COMMON_TEMPLATES = ["functions.sh", "node-setup.sh"] as const;
@@ -67,7 +64,7 @@ export function refreshJoinTokenScript(config: Config): string {
       JOIN_TOKEN_TTL_HOURS,
     },
     templates: ["refresh-join-token.sh"],
-  }).text;
+  });
 }
 
 /**
@@ -85,7 +82,7 @@ export function etcdBackupScript(config: Config, awsCli = AWS_CLI_PATH, etcdData
       ETCD_CLIENT_PORT: PORTS.etcd.port,
     },
     templates: ["etcd-backup.sh"],
-  }).text;
+  });
 }
 
 /**
@@ -101,7 +98,7 @@ export function nodeCleanupScript(config: Config, awsCli = AWS_CLI_PATH): string
       NOT_READY_MINUTES: config.cluster.deadNodeCleanup.notReadyMinutes,
     },
     templates: ["node-cleanup.sh"],
-  }).text;
+  });
 }
 
 /**
@@ -109,7 +106,7 @@ export function nodeCleanupScript(config: Config, awsCli = AWS_CLI_PATH): string
  * is read from SSM on the node), so the instance receives it gzip-compressed
  * (`controlPlaneUserDataBase64`), which cloud-init unpacks.
  */
-export function controlPlaneUserData(config: Config): RenderedScript {
+export function controlPlaneUserData(config: Config): string {
   const { etcdBackup, deadNodeCleanup } = config.cluster;
   return renderScript({
     description: `Bootstrap of the control plane of Kubernetes cluster ${config.name}.`,
@@ -137,7 +134,7 @@ export function controlPlaneUserData(config: Config): RenderedScript {
 }
 
 /** A worker's user-data: the same for every worker, with no apply-time value. */
-export function workerUserData(config: Config): RenderedScript {
+export function workerUserData(config: Config): string {
   return renderScript({
     description: `Bootstrap of a worker of Kubernetes cluster ${config.name}.`,
     values: {

@@ -6,24 +6,14 @@
  * per value), then template files in order. A line `@@NAME@@` in a template
  * is replaced by the block of that name (kubeadm YAML, an embedded helper).
  *
- * Values known only at apply time (the Elastic IP) are given as Terraform
- * references. The result has two forms of the same script:
- * - `text`: what the node receives, each apply-time value shown as its example;
- * - `terraform`: the string for a Terraform attribute, with Terraform's own
- *   template syntax (`${`, `%{`) escaped and each apply-time value as its reference.
+ * Every value is known at synth time: what a node learns later (its
+ * addresses, the secrets) it reads itself, from instance metadata and SSM.
+ * So the rendered script is a literal with no Terraform reference in it.
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
-/** A value Terraform fills in at apply time. */
-export interface ApplyTimeValue {
-  /** The Terraform reference (a CDKTF token such as `eip.publicIp`). */
-  readonly reference: string;
-  /** What it looks like, for golden files and shellcheck. */
-  readonly example: string;
-}
-
-export type ScriptValue = string | number | ApplyTimeValue;
+export type ScriptValue = string | number;
 
 export interface ScriptSpec {
   /** One line saying what the script does. */
@@ -34,11 +24,6 @@ export interface ScriptSpec {
   readonly templates: readonly string[];
   /** Blocks substituted for `@@NAME@@` lines. */
   readonly blocks?: Readonly<Record<string, string>>;
-}
-
-export interface RenderedScript {
-  readonly text: string;
-  readonly terraform: string;
 }
 
 export const TEMPLATE_DIR = __dirname;
@@ -52,24 +37,8 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Escapes Terraform's template syntax so Terraform passes the text through unchanged. */
-export function escapeTerraformTemplate(text: string): string {
-  // Replacer functions: in a replacement string, "$$" would mean a single "$".
-  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
-}
-
-/** The inverse of escapeTerraformTemplate, as Terraform evaluates a string with no references. */
-export function unescapeTerraformTemplate(text: string): string {
-  return text.replace(/\$\$\{/g, () => "${").replace(/%%\{/g, () => "%{");
-}
-
-const sentinel = (name: string) => `@@APPLY_TIME_${name}@@`;
-
-function isApplyTime(v: ScriptValue): v is ApplyTimeValue {
-  return typeof v === "object";
-}
-
-export function renderScript(spec: ScriptSpec): RenderedScript {
+/** The script's text, as the node receives it. */
+export function renderScript(spec: ScriptSpec): string {
   const header = [
     "#!/bin/bash",
     `# ${spec.description}`,
@@ -77,7 +46,7 @@ export function renderScript(spec: ScriptSpec): RenderedScript {
     "set -euo pipefail",
     ...Object.entries(spec.values).map(([name, v]) => {
       if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`bad shell variable name ${name}`);
-      return `readonly ${name}=${isApplyTime(v) ? `'${sentinel(name)}'` : shellQuote(String(v))}`;
+      return `readonly ${name}=${shellQuote(String(v))}`;
     }),
   ].join("\n");
 
@@ -96,13 +65,5 @@ export function renderScript(spec: ScriptSpec): RenderedScript {
   const unused = Object.keys(blocks).filter((b) => !used.has(b));
   if (unused.length > 0) throw new Error(`blocks never used by ${spec.templates.join(", ")}: ${unused.join(", ")}`);
 
-  const withSentinels = `${header}\n\n${body.trimEnd()}\n`;
-  let text = withSentinels;
-  let terraform = escapeTerraformTemplate(withSentinels);
-  for (const [name, v] of Object.entries(spec.values)) {
-    if (!isApplyTime(v)) continue;
-    text = text.replace(sentinel(name), v.example);
-    terraform = terraform.replace(sentinel(name), v.reference);
-  }
-  return { text, terraform };
+  return `${header}\n\n${body.trimEnd()}\n`;
 }
