@@ -10,7 +10,7 @@ import {
   alertmanagerConfig,
   type AlertmanagerRoute,
 } from "../lib/alerting/alertmanager";
-import { requireTool } from "./helpers/tools";
+import { itWith, requireTool } from "./helpers/tools";
 import { testConfig } from "./helpers/synth";
 
 const config = testConfig({ alerting: { webhookEnabled: true } });
@@ -69,21 +69,19 @@ describe("alertmanagerConfig", () => {
     expect(JSON.stringify(am)).not.toMatch(/https?:\/\//);
   });
 
-  it("is accepted by the real amtool check-config, with the webhook on and off", () => {
-    const amtool = requireTool("amtool", "prometheus-alertmanager");
-    if (!amtool) return;
+  const amtool = requireTool("amtool", "prometheus-alertmanager");
+
+  itWith(amtool)("is accepted by the real amtool check-config, with the webhook on and off", () => {
     for (const document of [am, silent]) {
-      const { ok, output } = amtoolCheck(amtool, document);
+      const { ok, output } = amtoolCheck(amtool as string, document);
       expect(ok).toBe(true);
       expect(output).toContain("SUCCESS");
       expect(output).toMatch(/3 receivers/);
     }
   });
 
-  it("makes amtool fail on a broken route (the check can fail)", () => {
-    const amtool = requireTool("amtool", "prometheus-alertmanager");
-    if (!amtool) return;
-    const { ok, output } = amtoolCheck(amtool, { ...am, route: { ...am.route, receiver: "nobody" } });
+  itWith(amtool)("makes amtool fail on a broken route (the check can fail)", () => {
+    const { ok, output } = amtoolCheck(amtool as string, { ...am, route: { ...am.route, receiver: "nobody" } });
     expect(ok).toBe(false);
     expect(output).toMatch(/undefined receiver "nobody"/);
   });

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { resourcesOf, synthApp, type SynthesizedStack } from "./helpers/synth";
-import { requireTool } from "./helpers/tools";
+import { itWith, requireTool } from "./helpers/tools";
 import { ALERTS, BURN_RATE_ALERTS, RECORDS, SEVERITY, errorBudget, type AlertingRule, type RuleGroup } from "../lib/alerting/slo";
 import { SLO_RULE_GROUP_PREFIX, RELEASES } from "../lib/k8s-names";
 import { expectedEdges } from "../lib/bookinfo-graph";
@@ -106,15 +106,13 @@ describe("SLO rules under promtool", () => {
   const tests = readdirSync(FIXTURES).filter((f) => f.endsWith(".test.yaml")).sort();
   for (const t of tests) copyFileSync(path.join(FIXTURES, t), path.join(dir, t));
 
-  it("passes promtool check rules", () => {
-    if (!promtool) return;
-    const { code, out } = run(promtool, ["check", "rules", RULES_FILE], dir);
+  itWith(promtool)("passes promtool check rules", () => {
+    const { code, out } = run(promtool as string, ["check", "rules", RULES_FILE], dir);
     expect(out).toMatch(/SUCCESS: \d+ rules found/);
     expect(code).toBe(0);
   });
 
-  it("passes every promtool unit test (detection times, silence on small error rates, recorded ratios)", async () => {
-    if (!promtool) return;
+  itWith(promtool)("passes every promtool unit test (detection times, silence on small error rates, recorded ratios)", async () => {
     expect(tests).toEqual(
       expect.arrayContaining([
         "productpage-outage.test.yaml",
@@ -128,7 +126,7 @@ describe("SLO rules under promtool", () => {
     const results = await Promise.all(
       tests.map(async (t) => {
         try {
-          const { stdout } = await promisify(execFile)(promtool, ["test", "rules", t], { cwd: dir, encoding: "utf8" });
+          const { stdout } = await promisify(execFile)(promtool as string, ["test", "rules", t], { cwd: dir, encoding: "utf8" });
           return { t, ok: true, out: stdout };
         } catch (e) {
           const err = e as { stdout?: string; stderr?: string };
@@ -141,11 +139,10 @@ describe("SLO rules under promtool", () => {
     for (const r of results) expect(r.out).toContain("SUCCESS");
   });
 
-  it("makes promtool fail when a fixture expects the wrong detection time (the tests can fail)", () => {
-    if (!promtool) return;
+  itWith(promtool)("makes promtool fail when a fixture expects the wrong detection time (the tests can fail)", () => {
     const broken = readFileSync(path.join(dir, "productpage-outage.test.yaml"), "utf8").replace("- eval_time: 61m\n", "- eval_time: 60m\n").replace("- eval_time: 61m30s\n", "- eval_time: 61m\n");
     writeFileSync(path.join(dir, "broken.yaml"), broken);
-    const { code, out } = run(promtool, ["test", "rules", "broken.yaml"], dir);
+    const { code, out } = run(promtool as string, ["test", "rules", "broken.yaml"], dir);
     expect(code).not.toBe(0);
     expect(out).toContain("ProductpageErrorBudgetFastBurn");
   });

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { resourcesOf, synthApp, testConfig, type SynthesizedStack } from "./helpers/synth";
-import { requireTool } from "./helpers/tools";
+import { itWith, requireTool } from "./helpers/tools";
 import { callGraph, GRAPH_NODES, allowedCallers } from "../lib/bookinfo-graph";
 import { BOOKINFO, NAMESPACES, TRAFFIC_GENERATOR } from "../lib/k8s-names";
 import { PORTS } from "../lib/ports";
@@ -222,6 +222,8 @@ describe("ordering", () => {
 });
 
 describe("mesh-overhead benchmark", () => {
+  const shellcheck = requireTool("shellcheck", "shellcheck");
+
   it("synthesizes nothing when disabled", () => {
     expect(JSON.stringify(apps.tf)).not.toContain(BENCHMARK.job);
     expect(JSON.stringify(apps.tf)).not.toContain(NAMESPACES.bookinfoBaseline);
@@ -256,10 +258,8 @@ describe("mesh-overhead benchmark", () => {
     expect(client?.spec.identities).toEqual([meshIdentity(BENCHMARK.job, NAMESPACES.bookinfo)]);
   });
 
-  it("has a runner script that passes shellcheck", () => {
-    const shellcheck = requireTool("shellcheck", "shellcheck");
-    if (!shellcheck) return;
-    execFileSync(shellcheck, ["-s", "sh", BENCHMARK_SCRIPT_PATH], { encoding: "utf8" });
+  itWith(shellcheck)("has a runner script that passes shellcheck", () => {
+    execFileSync(shellcheck as string, ["-s", "sh", BENCHMARK_SCRIPT_PATH], { encoding: "utf8" });
   });
 
   it("prints throughput and percentiles side by side with the overhead, from fortio's JSON", () => {

@@ -7,13 +7,14 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { requireTool } from "./helpers/tools";
+import { describeWith, requireTool } from "./helpers/tools";
 import { testConfig } from "./helpers/synth";
 import { nodeCleanupScript } from "../stacks/cluster/userdata/bootstrap";
 
 const FIXTURES = path.join(__dirname, "fixtures", "cluster");
 const config = testConfig();
 const notReadyMinutes = config.cluster.deadNodeCleanup.notReadyMinutes;
+const jq = requireTool("jq", "jq");
 
 interface Run {
   status: number | null;
@@ -85,9 +86,8 @@ function runCleanup(opts: { minutesAgo?: Record<string, number>; ready?: Record<
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, deleted, calls };
 }
 
-describe("dead-worker cleanup (k8s-node-cleanup)", () => {
+describeWith(jq)("dead-worker cleanup (k8s-node-cleanup)", () => {
   it("deletes exactly the NotReady workers whose instance is terminated or gone", () => {
-    if (!requireTool("jq", "jq")) return;
     const r = runCleanup();
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -97,7 +97,6 @@ describe("dead-worker cleanup (k8s-node-cleanup)", () => {
   });
 
   it("keeps a NotReady worker whose instance is running, stopped or still shutting down, and one without a provider ID", () => {
-    if (!requireTool("jq", "jq")) return;
     const r = runCleanup();
     for (const kept of ["ip-10-0-2-24", "ip-10-0-1-25", "ip-10-0-2-26", "ip-10-0-1-27"]) expect(r.deleted).not.toContain(kept);
     expect(r.stdout).toContain("node ip-10-0-2-24: NotReady, but instance i-0e0e0e0e0e0e0e0e4 is running; keeping it");
@@ -105,7 +104,6 @@ describe("dead-worker cleanup (k8s-node-cleanup)", () => {
   });
 
   it("never deletes a Ready node, even one whose instance EC2 reports terminated", () => {
-    if (!requireTool("jq", "jq")) return;
     const r = runCleanup();
     expect(r.deleted).not.toContain("ip-10-0-1-21");
     // Its instance is not even looked up.
@@ -115,19 +113,16 @@ describe("dead-worker cleanup (k8s-node-cleanup)", () => {
   });
 
   it("waits until a worker has been NotReady for longer than the configured minutes", () => {
-    if (!requireTool("jq", "jq")) return;
     const r = runCleanup({ minutesAgo: { "ip-10-0-2-22": notReadyMinutes - 1 } });
     expect(r.deleted).toEqual(["ip-10-0-1-23"]);
   });
 
   it("never deletes the control plane, even NotReady with its instance gone", () => {
-    if (!requireTool("jq", "jq")) return;
     const r = runCleanup({ ready: { "ip-10-0-1-10": "Unknown" } });
     expect(r.deleted).not.toContain("ip-10-0-1-10");
   });
 
   it("does not call EC2 at all when no worker is NotReady for long enough", () => {
-    if (!requireTool("jq", "jq")) return;
     const recent = Object.fromEntries(["ip-10-0-2-22", "ip-10-0-1-23", "ip-10-0-2-24", "ip-10-0-1-25", "ip-10-0-2-26", "ip-10-0-1-27"].map((n) => [n, 1]));
     const r = runCleanup({ minutesAgo: recent });
     expect(r.status).toBe(0);
@@ -136,7 +131,6 @@ describe("dead-worker cleanup (k8s-node-cleanup)", () => {
   });
 
   it("retries EC2 and then deletes nothing when it keeps failing", () => {
-    if (!requireTool("jq", "jq")) return;
     const r = runCleanup({ awsFails: true });
     expect(r.status).not.toBe(0);
     expect(r.calls.filter((c) => c.startsWith("aws ec2 describe-instances"))).toHaveLength(5);
@@ -146,7 +140,6 @@ describe("dead-worker cleanup (k8s-node-cleanup)", () => {
   });
 
   it("deletes nothing when EC2's answer does not show the control plane itself running (a wrong or empty answer)", () => {
-    if (!requireTool("jq", "jq")) return;
     const empty = runCleanup({ ec2: () => ({ Reservations: [] }) });
     expect(empty.status).not.toBe(0);
     expect(empty.deleted).toEqual([]);

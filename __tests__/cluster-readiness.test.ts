@@ -10,7 +10,7 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
-import { requireTool } from "./helpers/tools";
+import { describeWith, requireTool } from "./helpers/tools";
 import { WAIT_ENV, WAIT_PROGRAM } from "../stacks/cluster/readiness-gate";
 import { VOLUME_WAIT_PROGRAM } from "../stacks/platform/volume-cleanup";
 import { DEPLOY_HOOKS_DIR } from "../lib/deploy-hooks";
@@ -77,9 +77,8 @@ function runProgram(env: Record<string, string>): Promise<RunResult> {
 }
 
 const openssl = requireTool("openssl", "openssl");
-const describeWithOpenssl = openssl ? describe : describe.skip;
 
-describeWithOpenssl("wait-for-cluster (readiness gate program)", () => {
+describeWith(openssl)("wait-for-cluster (readiness gate program)", () => {
   let pki: Pki;
   beforeAll(() => {
     pki = makePki(openssl as string);

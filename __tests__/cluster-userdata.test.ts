@@ -5,7 +5,7 @@ import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { requireTool } from "./helpers/tools";
+import { itWith, requireTool } from "./helpers/tools";
 import { oneResource, synthApp, testConfig } from "./helpers/synth";
 import {
   controlPlaneUserData,
@@ -166,9 +166,10 @@ describe("node user-data", () => {
   });
 
   describe("real tools", () => {
-    it("passes shellcheck with no finding on every rendered shell part", () => {
-      const shellcheck = requireTool("shellcheck", "shellcheck");
-      if (!shellcheck) return;
+    const shellcheck = requireTool("shellcheck", "shellcheck");
+    const bash = requireTool("bash", "bash");
+
+    itWith(shellcheck)("passes shellcheck with no finding on every rendered shell part", () => {
       const dir = mkdtempSync(path.join(tmpdir(), "userdata-"));
       const files = Object.entries(rendered).map(([name, text]) => {
         const file = path.join(dir, name);
@@ -177,18 +178,16 @@ describe("node user-data", () => {
       });
       let output = "";
       try {
-        execFileSync(shellcheck, ["--shell=bash", "--severity=style", "--format=gcc", ...files], { encoding: "utf8" });
+        execFileSync(shellcheck as string, ["--shell=bash", "--severity=style", "--format=gcc", ...files], { encoding: "utf8" });
       } catch (e) {
         output = String((e as { stdout?: string }).stdout ?? e);
       }
       expect(output).toBe("");
     });
 
-    it("writes kubeadm files that are valid YAML once the shell expands them", () => {
-      const bash = requireTool("bash", "bash");
-      if (!bash) return;
+    itWith(bash)("writes kubeadm files that are valid YAML once the shell expands them", () => {
       const expand = (body: string, vars: Record<string, string>) =>
-        execFileSync(bash, ["-c", `set -euo pipefail\ncat <<CONF\n${body}CONF`], { encoding: "utf8", env: { ...vars, PATH: process.env.PATH } });
+        execFileSync(bash as string, ["-c", `set -euo pipefail\ncat <<CONF\n${body}CONF`], { encoding: "utf8", env: { ...vars, PATH: process.env.PATH } });
       const init = expand(heredoc(rendered["control-plane.user-data.sh"], "cat >/etc/kubernetes/kubeadm-init.yaml", "CONF"), {
         BOOTSTRAP_TOKEN: "abcdef.0123456789abcdef",
         NODE_IP: "10.0.1.10",
@@ -214,9 +213,9 @@ describe("node user-data", () => {
   });
 
   describe("ca_cert_hash (the function workers pin the CA with)", () => {
-    it.each(["ca-rsa.crt", "ca-ecdsa.crt"])("gives the SHA-256 of the DER SubjectPublicKeyInfo of %s", (fixture) => {
-      const openssl = requireTool("openssl", "openssl");
-      if (!openssl) return;
+    const openssl = requireTool("openssl", "openssl");
+
+    itWith(openssl).each(["ca-rsa.crt", "ca-ecdsa.crt"])("gives the SHA-256 of the DER SubjectPublicKeyInfo of %s", (fixture) => {
       const file = path.join(FIXTURES, fixture);
       const spki = new X509Certificate(readFileSync(file)).publicKey.export({ type: "spki", format: "der" });
       const expected = `sha256:${createHash("sha256").update(spki).digest("hex")}`;

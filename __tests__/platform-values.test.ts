@@ -21,7 +21,7 @@ import { linkerdControlPlaneValues, LINKERD_IDENTITY_VALUE_PATHS } from "../stac
 import { kubePrometheusStackValues, MONITORING_SENSITIVE_VALUE_PATHS } from "../stacks/platform/monitoring-values";
 import { MESH_METRIC_LABELS, meshScrapeConfigs, type RelabelConfig, type ScrapeConfig } from "../stacks/platform/mesh-scrape";
 import { LINKERD_DASHBOARD_PROVIDER } from "../stacks/platform/grafana-dashboards";
-import { requireTool } from "./helpers/tools";
+import { itWith, requireTool } from "./helpers/tools";
 import { testConfig } from "./helpers/synth";
 
 /** Chart values, read loosely. */
@@ -210,12 +210,12 @@ describe("meshScrapeConfigs", () => {
         rmSync(dir, { recursive: true, force: true });
       }
     };
-    (promtool ? it : it.skip)("accepts the mesh scrape jobs as Prometheus configuration", () => {
+    itWith(promtool)("accepts the mesh scrape jobs as Prometheus configuration", () => {
       const result = check(withoutDiscovery(meshScrapeConfigs(config)));
       expect(result.output).toMatch(/SUCCESS/);
       expect(result.ok).toBe(true);
     });
-    (promtool ? it : it.skip)("would reject a timeout longer than the interval (the check can fail)", () => {
+    itWith(promtool)("would reject a timeout longer than the interval (the check can fail)", () => {
       const broken = withoutDiscovery(meshScrapeConfigs(config)).map((j) => ({ ...j, scrape_timeout: "30s" }));
       const result = check(broken);
       expect(result.ok).toBe(false);

@@ -7,7 +7,7 @@
  */
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { requireTool } from "./helpers/tools";
+import { describeWith, requireTool } from "./helpers/tools";
 import { PORTS } from "../lib/ports";
 import { KUBERNETES } from "../lib/versions";
 import { runCli, type CliIo } from "../verify/cli";
@@ -25,7 +25,6 @@ import {
 } from "./fixtures/verify/fake-cluster";
 
 const openssl = requireTool("openssl", "openssl");
-const maybe = openssl ? describe : describe.skip;
 const root = path.join(__dirname, "..");
 
 interface Run {
@@ -62,7 +61,7 @@ function byId(r: Run): Record<string, { status: string; evidence: string; remedy
   return Object.fromEntries(report.checks.map((c) => [c.id, c]));
 }
 
-maybe("npm run verify against a local stand-in platform", () => {
+describeWith(openssl)("npm run verify against a local stand-in platform", () => {
   let pki: Pki;
   const started: FakePlatform[] = [];
   const platform = async (opts: FakeOptions = {}) => {

@@ -4,6 +4,18 @@
  * A missing tool fails the test with the command that installs it. On a
  * developer laptop, MESH_SKIP_MISSING_TOOLS=1 turns that into a skip; CI
  * (CI set) never skips.
+ *
+ * Call requireTool at module or describe level (never inside a test), so a
+ * missing tool fails the whole suite when it is loaded, and declare the tests
+ * that run it with itWith / describeWith, so that under the opt-out they are
+ * reported as skipped rather than as passed:
+ *
+ *   const shellcheck = requireTool("shellcheck", "shellcheck");
+ *   itWith(shellcheck)("passes shellcheck", () => { ... shellcheck as string ... });
+ *
+ * Jest still runs the body of a skipped describe to collect its tests, so
+ * inside describeWith run the tool only in tests and hooks (beforeAll), not
+ * in the body itself.
  */
 import { execFileSync } from "node:child_process";
 
@@ -34,4 +46,14 @@ export function requireTool(name: string, debianPackage: string): string | null 
     `${name} is not installed; these tests need it. Install it with: sudo apt-get install -y ${debianPackage}` +
       " (or set MESH_SKIP_MISSING_TOOLS=1 on a developer machine to skip these tests; CI never skips)",
   );
+}
+
+/** `it` when the tool was found, `it.skip` when requireTool returned null. */
+export function itWith(tool: string | null): jest.It {
+  return tool === null ? it.skip : it;
+}
+
+/** `describe` when the tool was found, `describe.skip` when requireTool returned null. */
+export function describeWith(tool: string | null): jest.Describe {
+  return tool === null ? describe.skip : describe;
 }
