@@ -25,6 +25,21 @@ interface PlatformSynth {
 }
 
 /** The platform and network stacks, synthesized inside the whole app (cross-stack references resolved). */
+/**
+ * The proxy injector's default namespaceSelector, as linkerd-control-plane
+ * 1.16.11 ships it (charts/linkerd-control-plane/values.yaml at
+ * stable-2.14.10, `proxyInjector.namespaceSelector`; the platform does not
+ * override it), evaluated the way the API server evaluates NotIn.
+ */
+const INJECTOR_NAMESPACE_SELECTOR = [
+  { key: "config.linkerd.io/admission-webhooks", operator: "NotIn", values: ["disabled"] },
+  { key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "cert-manager"] },
+] as const;
+
+function linkerdWebhooksSelect(labels: Record<string, string>): boolean {
+  return INJECTOR_NAMESPACE_SELECTOR.every((e) => !(e.key in labels) || !(e.values as readonly string[]).includes(labels[e.key] as string));
+}
+
 function synthPlatform(context: unknown = {}): PlatformSynth {
   const app = synthApp(context);
   return { config: app.config, platform: app.stack("platform"), network: app.stack("network") };
@@ -137,6 +152,11 @@ describe("Flannel", () => {
   it("gets a namespace with Pod Security 'privileged' (it configures the host network)", () => {
     const ns = namespaceNamed(platform, NAMESPACES.flannel).body.metadata as { labels: Record<string, string> };
     expect(ns.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+  });
+
+  it("gets a namespace Linkerd's admission webhooks skip (its pods never wait on the injector)", () => {
+    const ns = namespaceNamed(platform, NAMESPACES.flannel).body.metadata as { name: string; labels: Record<string, string> };
+    expect(linkerdWebhooksSelect({ "kubernetes.io/metadata.name": ns.name, ...ns.labels })).toBe(false);
   });
 
   it("has its overlay traffic (UDP 8472) carried by the cluster security group's node-to-node rule", () => {
@@ -340,6 +360,13 @@ describe("Monitoring", () => {
     const ns = namespaceNamed(platform, NAMESPACES.monitoring).body.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
     expect(ns.annotations["linkerd.io/inject"]).toBe("disabled");
     expect(ns.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+  });
+
+  it("keeps the monitoring namespace out of Linkerd's admission webhooks' namespaceSelector", () => {
+    const ns = namespaceNamed(platform, NAMESPACES.monitoring).body.metadata as { name: string; labels: Record<string, string> };
+    expect(linkerdWebhooksSelect({ "kubernetes.io/metadata.name": ns.name, ...ns.labels })).toBe(false);
+    // The selector itself still picks an ordinary namespace (the check can fail).
+    expect(linkerdWebhooksSelect({ "kubernetes.io/metadata.name": NAMESPACES.bookinfo })).toBe(true);
   });
 });
 

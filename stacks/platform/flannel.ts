@@ -13,7 +13,7 @@ import { CHARTS } from "../../lib/versions";
 import { PORTS } from "../../lib/ports";
 import { NAMESPACES, RELEASES } from "../../lib/k8s-names";
 import { ChartRelease } from "./helm-release";
-import { PrivilegedNamespace } from "./privileged-namespace";
+import { NO_ADMISSION_WEBHOOKS, PrivilegedNamespace } from "./privileged-namespace";
 
 /** Flannel's chart values for this cluster. */
 export function flannelValues(config: Config) {
@@ -43,6 +43,7 @@ export class Flannel extends Construct {
     const namespace = new PrivilegedNamespace(this, "namespace", {
       provider: props.kubernetes,
       name: NAMESPACES.flannel,
+      labels: NO_ADMISSION_WEBHOOKS,
     });
     this.release = new ChartRelease(this, "flannel", {
       provider: props.helm,

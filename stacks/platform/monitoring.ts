@@ -16,7 +16,7 @@ import { CHARTS } from "../../lib/versions";
 import { NAMESPACES, RELEASES } from "../../lib/k8s-names";
 import { ALERTMANAGER_WEBHOOK_SECRET } from "../../lib/alerting/alertmanager";
 import { ChartRelease } from "./helm-release";
-import { NO_MESH, PrivilegedNamespace } from "./privileged-namespace";
+import { NO_ADMISSION_WEBHOOKS, NO_MESH, PrivilegedNamespace } from "./privileged-namespace";
 import { kubePrometheusStackValues, MONITORING_SENSITIVE_VALUE_PATHS } from "./monitoring-values";
 
 /** Length of the generated Grafana admin password (letters and digits only: safe in Helm's --set syntax). */
@@ -56,6 +56,7 @@ export class Monitoring extends Construct {
     const namespace = new PrivilegedNamespace(this, "namespace", {
       provider: props.kubernetes,
       name: NAMESPACES.monitoring,
+      labels: NO_ADMISSION_WEBHOOKS,
       annotations: NO_MESH,
       dependsOn: props.dependsOn,
       deleteTimeoutSeconds: config.platform.helmTimeoutSeconds,

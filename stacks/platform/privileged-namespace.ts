@@ -15,6 +15,16 @@ export const PRIVILEGED_POD_SECURITY = {
 /** The annotation that keeps Linkerd's proxy injector away from a namespace's pods. */
 export const NO_MESH = { "linkerd.io/inject": "disabled" } as const;
 
+/**
+ * The label that takes a namespace out of the namespaceSelector of Linkerd's
+ * admission webhooks (linkerd-control-plane chart values `proxyInjector`,
+ * `profileValidator`, `policyValidator` `.namespaceSelector`: key
+ * `config.linkerd.io/admission-webhooks` NotIn `disabled`). Without it the API
+ * server calls the injector for every pod created there, and with the
+ * injector down each such creation waits for the webhook's timeout.
+ */
+export const NO_ADMISSION_WEBHOOKS = { "config.linkerd.io/admission-webhooks": "disabled" } as const;
+
 export interface PrivilegedNamespaceProps {
   readonly provider: KubernetesProvider;
   readonly name: string;
