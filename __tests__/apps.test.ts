@@ -12,6 +12,7 @@ import { ConfigError } from "../lib/config";
 import { meshIdentity, CLUSTER_NETWORKS, ADMIN_SERVER } from "../stacks/apps/authorization";
 import { BENCHMARK, BENCHMARK_SCRIPT_PATH } from "../stacks/apps/benchmark";
 import { LINKERD_ANNOTATIONS } from "../stacks/apps/linkerd-annotations";
+import { MESHED_BY_ANNOTATION } from "../stacks/apps/namespace";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -99,7 +100,12 @@ describe("Bookinfo", () => {
 
   it("creates the bookinfo namespace meshed with a default-deny inbound policy", () => {
     const ns = byNameNs(typed(apps, "kubernetes_namespace_v1"), NAMESPACES.bookinfo);
-    expect(meta(ns).annotations).toEqual({ [LINKERD_ANNOTATIONS.inject]: "enabled", [LINKERD_ANNOTATIONS.defaultInboundPolicy]: "deny" });
+    expect(meta(ns).annotations).toEqual({
+      [LINKERD_ANNOTATIONS.inject]: "enabled",
+      [LINKERD_ANNOTATIONS.defaultInboundPolicy]: "deny",
+      // The platform's Linkerd output (deploy-order.test.ts follows it to the control plane).
+      [MESHED_BY_ANNOTATION]: expect.stringMatching(/^\$\{data\.terraform_remote_state\.[^}]+\}$/),
+    });
   });
 
   it("runs the traffic generator meshed, with its own ServiceAccount, at the configured rate against productpage", () => {

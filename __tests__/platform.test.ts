@@ -97,7 +97,7 @@ describe("PlatformStack", () => {
     expect(namespaceAddress).toBe(namespaceNamed(platform, namespace).address);
   });
 
-  it("installs in the order flannel → nodes Ready → storage → monitoring → linkerd namespace → linkerd-crds → control plane", () => {
+  it("installs flannel → nodes Ready, then storage → monitoring beside linkerd namespace → linkerd-crds → control plane", () => {
     const flannelNs = namespaceNamed(platform, NAMESPACES.flannel);
     const flannel = releaseNamed(platform, RELEASES.flannel);
     const gate = onlyResource(platform, "kubernetes_deployment_v1", "nodes-ready");
@@ -119,7 +119,7 @@ describe("PlatformStack", () => {
     expect(dependsOn(volumeWait)).toEqual([driver.address, storageClass.address]);
     expect(dependsOn(monitoringNs)).toEqual([gate.address, storageClass.address, volumeWait.address]);
     expect(dependsOn(monitoring)).toContain(monitoringNs.address);
-    expect(dependsOn(linkerdNs)).toEqual([monitoring.address]);
+    expect(dependsOn(linkerdNs)).toEqual([gate.address]);
     expect(dependsOn(crds)).toEqual([linkerdNs.address]);
     expect(dependsOn(controlPlane)).toEqual([crds.address]);
   });

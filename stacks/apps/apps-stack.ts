@@ -10,7 +10,7 @@
  * It is planned after the platform stack is applied: the Linkerd policy and
  * Prometheus Operator kinds are custom resources (`kubernetes_manifest`
  * needs their CRDs at plan time), and the namespace must be created after
- * Linkerd's proxy injector is Ready. So `cdktf diff apps` on an empty
+ * Linkerd's proxy injector is Ready (it reads the control plane's output). So `cdktf diff apps` on an empty
  * account fails until `platform` is deployed; `cdktf deploy '*'` orders it.
  */
 import { Construct } from "constructs";
@@ -87,7 +87,14 @@ export class AppsStack extends ProjectStack {
     const { kubernetes: provider } = kubeProviders(this, cluster, { helm: false });
     this.graph = appsGraph(config);
 
-    const ns = new AppNamespace(this, "bookinfo-namespace", { provider, name: NAMESPACES.bookinfo, meshed: true });
+    // Named after the platform's Linkerd output: the namespace is created only
+    // once the proxy injector is Ready, so no Bookinfo pod starts unmeshed.
+    const ns = new AppNamespace(this, "bookinfo-namespace", {
+      provider,
+      name: NAMESPACES.bookinfo,
+      meshed: true,
+      controlPlaneNamespace: platform?.linkerdNamespace ?? NAMESPACES.linkerd,
+    });
 
     // The namespace denies by default: the policy comes first, so the workloads'
     // first calls are already authorized.
@@ -110,8 +117,8 @@ export class AppsStack extends ProjectStack {
 
     manifest(this, "reviews-route", provider, reviewsRoute(config, NAMESPACES.bookinfo), [...after, ...Object.values(bookinfo.versionServices)]);
 
-    // The rules live next to Prometheus. Reading the platform's output also makes
-    // this whole stack wait for the platform (Linkerd's injector, the CRDs).
+    // The rules live next to Prometheus. Reading the platform's output orders
+    // them after kube-prometheus-stack (the PrometheusRule CRD and the Operator).
     const ruleNamespace = platform?.monitoringNamespace ?? NAMESPACES.monitoring;
     manifest(this, "slo-rules", provider, prometheusRule(ruleNamespace, sloRuleGroups(config, this.graph)), []);
 

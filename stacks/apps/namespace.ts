@@ -5,11 +5,21 @@ import type { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider
 import { LINKERD_ANNOTATIONS } from "./linkerd-annotations";
 import { MANAGED_BY, PART_OF } from "./labels";
 
+/**
+ * Annotation naming the Linkerd control plane that meshes a namespace's pods.
+ * Its value is read from the platform stack's output, which resolves only once
+ * the control plane (its proxy injector) is Ready: a meshed namespace, and so
+ * every pod in it, is created after the injector can inject.
+ */
+export const MESHED_BY_ANNOTATION = "k8s-mesh/linkerd-control-plane-ns";
+
 export interface AppNamespaceProps {
   readonly provider: KubernetesProvider;
   readonly name: string;
   /** true: every pod gets a Linkerd proxy and inbound traffic is denied unless a policy allows it. */
   readonly meshed: boolean;
+  /** The Linkerd control plane's namespace, as the platform stack's output (meshed namespaces only). */
+  readonly controlPlaneNamespace?: string;
 }
 
 export function namespaceAnnotations(meshed: boolean): Record<string, string> {
@@ -30,7 +40,10 @@ export class AppNamespace extends Construct {
       metadata: {
         name: props.name,
         labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": MANAGED_BY },
-        annotations: namespaceAnnotations(props.meshed),
+        annotations: {
+          ...namespaceAnnotations(props.meshed),
+          ...(props.controlPlaneNamespace === undefined ? {} : { [MESHED_BY_ANNOTATION]: props.controlPlaneNamespace }),
+        },
       },
     });
     this.name = this.namespace.metadata.name;

@@ -1,22 +1,30 @@
 /**
- * The platform on the cluster: pod network, monitoring and the Linkerd
- * control plane, in the one order that succeeds on an empty cluster:
+ * The platform on the cluster: pod network, storage, monitoring and the
+ * Linkerd control plane. Each piece waits only for what it truly needs
+ * (docs/platform.md, "Install order"), so the independent ones install side
+ * by side:
  *
  *   flannel (DaemonSet Ready)
  *   → node-readiness gate (every node Ready with pod networking)
- *   → aws-ebs-csi-driver (after its IAM user, access key and kube-system
- *     Secret) → StorageClass → volume cleanup (a destroy-time wait)
- *   → monitoring namespace, Alertmanager webhook Secret (when enabled), kube-prometheus-stack
- *     (Operator CRDs with it; Prometheus, Alertmanager and Grafana on volumes)
- *   → linkerd namespace → linkerd-crds → linkerd-control-plane (Ready)
+ *   ├→ aws-ebs-csi-driver (also after its IAM user, access key and kube-system
+ *   │  Secret) → StorageClass → volume cleanup (a destroy-time wait)
+ *   │  → monitoring namespace, Alertmanager webhook Secret (when enabled),
+ *   │    kube-prometheus-stack (Operator CRDs with it; Prometheus,
+ *   │    Alertmanager and Grafana on volumes)
+ *   └→ linkerd namespace → linkerd-crds → linkerd-control-plane (Ready)
+ *
+ * Linkerd needs neither volumes nor the Prometheus Operator: the mesh scrape
+ * jobs are plain Prometheus configuration (mesh-scrape.ts) that finds the
+ * proxies whenever they appear, and the chart's PodMonitors are off. The
+ * monitoring namespace is outside the proxy injector's webhook, so its pods
+ * never wait for the injector either.
  *
  * `cdktf destroy` runs it backwards; the volume cleanup makes it wait, once
  * the monitoring namespace (and every claim in it) is gone, until the driver
  * has deleted the EBS volumes, and only then removes the driver and, after
  * it, its credentials.
  *
- * Nothing here uses a custom resource: the mesh scrape jobs are plain
- * Prometheus configuration, so no object waits on a CRD at plan time.
+ * Nothing here uses a custom resource: no object waits on a CRD at plan time.
  */
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformVariable } from "cdktf";
@@ -111,7 +119,8 @@ export class PlatformStack extends ProjectStack {
       kubernetes,
       helm,
       identity,
-      dependsOn: [monitoring.release.release],
+      // The pod network on every node; not storage, not monitoring.
+      dependsOn: [nodesReady.deployment],
     });
 
     new TerraformOutput(this, OUTPUT_NAMES.platform.grafanaAdminPassword, {
