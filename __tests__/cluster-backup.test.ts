@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import { oneResource, resourcesOf, synthApp, type SynthesizedStack } from "./helpers/synth";
 import { ebsCsiPolicy } from "../lib/storage";
-import { SSM_MANAGED_INSTANCE_CORE } from "../stacks/cluster/node-roles";
+import { SSM_MANAGED_INSTANCE_POLICY } from "../stacks/cluster/node-roles";
 import { etcdBackupPrefix, parameterNames } from "../stacks/cluster/settings";
 import { ABORT_INCOMPLETE_UPLOAD_DAYS } from "../stacks/cluster/etcd-backup";
 
@@ -219,7 +219,7 @@ describe("node roles and EBS volumes", () => {
     expect(Object.keys(resourcesOf(cluster, "aws_iam_role_policy")).filter((id) => id.includes("ebs"))).toEqual([]);
     // Managed policies on the roles: Session Manager alone.
     const managed = new Set(Object.values(resourcesOf(cluster, "aws_iam_role_policy_attachment")).map((a) => String(a.policy_arn).replace(/^arn:[^:]+:iam::aws:policy\//, "")));
-    expect(managed).toEqual(new Set([SSM_MANAGED_INSTANCE_CORE]));
+    expect(managed).toEqual(new Set([SSM_MANAGED_INSTANCE_POLICY]));
   });
 
   it("gives the worker role no EC2 or S3 right at all", () => {

@@ -3,7 +3,7 @@ import { OUTPUT_NAMES } from "../lib/stack-outputs";
 import { PORTS } from "../lib/ports";
 import { UBUNTU } from "../lib/versions";
 import { parameterNames } from "../stacks/cluster/settings";
-import { awsManagedPolicyArn, SSM_MANAGED_INSTANCE_CORE } from "../stacks/cluster/node-roles";
+import { awsManagedPolicyArn, SSM_MANAGED_INSTANCE_POLICY } from "../stacks/cluster/node-roles";
 import { oneAtATimeMinHealthyPercentage } from "../stacks/cluster/workers";
 import { architectureOf } from "../stacks/cluster/node-image";
 import { EBS_CSI_NODE_REQUIREMENTS } from "../lib/storage";
@@ -238,8 +238,8 @@ describe("ClusterStack", () => {
       const attachments = Object.values(resourcesOf(cluster, "aws_iam_role_policy_attachment"));
       const partitions = Object.keys(dataOf(cluster, "aws_partition"));
       expect(partitions).toHaveLength(1);
-      const arn = awsManagedPolicyArn(`\${data.aws_partition.${partitions[0]}.partition}`, SSM_MANAGED_INSTANCE_CORE);
-      expect(arn).toMatch(/^arn:\$\{data\.aws_partition\.[^}]+\.partition\}:iam::aws:policy\/AmazonSSMManagedInstanceCore$/);
+      const arn = awsManagedPolicyArn(`\${data.aws_partition.${partitions[0]}.partition}`, SSM_MANAGED_INSTANCE_POLICY);
+      expect(arn).toMatch(/^arn:\$\{data\.aws_partition\.[^}]+\.partition\}:iam::aws:policy\/AmazonSSMManagedEC2InstanceDefaultPolicy$/);
       expect(attachments.map((a) => a.policy_arn)).toEqual([arn, arn]);
       expect(new Set(attachments.map((a) => a.role)).size).toBe(2);
     });
@@ -290,8 +290,8 @@ describe("ClusterStack", () => {
     });
 
     it("leaves no plan-time read of the cluster in the stack, so diff and destroy never wait for it", () => {
-      // aws_partition reads the provider's own credentials, not the cluster.
-      expect(Object.keys(cluster.tf.data ?? {}).sort()).toEqual(["aws_ami", "aws_instances", "aws_partition", "terraform_remote_state"]);
+      // aws_partition and aws_caller_identity read the provider's own credentials, not the cluster.
+      expect(Object.keys(cluster.tf.data ?? {}).sort()).toEqual(["aws_ami", "aws_caller_identity", "aws_instances", "aws_partition", "terraform_remote_state"]);
       // The worker-address lookup reads EC2 (empty when the group is gone), and only after the gate.
       expect(Object.values(dataOf(cluster, "aws_instances"))[0]?.depends_on).toEqual([addressOf(tf, "time_static", "readiness")]);
     });

@@ -15,9 +15,12 @@ import {
   CA_VALIDITY_HOURS,
   parameterNames,
 } from "./settings";
+import type { ClusterKey } from "./cluster-key";
 
 export interface ClusterSecretsProps {
   readonly config: Config;
+  /** The customer-managed key every SecureString here is encrypted with. */
+  readonly key: ClusterKey;
 }
 
 /**
@@ -30,9 +33,10 @@ export interface ClusterSecretsProps {
  *   for the configured minor;
  * - the first bootstrap token, `[a-z0-9]{6}.[a-z0-9]{16}`.
  *
- * The nodes get the CA key and the token from SSM Parameter Store
- * (SecureString, the AWS-managed `aws/ssm` key), read with their instance
- * role; the CA certificate is a plain String parameter (it is public).
+ * The nodes get the CA key and the token from SSM Parameter Store, read with
+ * their instance role. Both are SecureString parameters under the cluster's
+ * own KMS key (ClusterKey), whose policy says which role may decrypt which
+ * parameter; the CA certificate is a plain String parameter (it is public).
  * The control plane replaces the token in SSM every few hours (see
  * settings.ts), so Terraform ignores the parameter's value after creating it.
  */
@@ -46,7 +50,7 @@ export class ClusterSecrets extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterSecretsProps) {
     super(scope, id);
-    const { config } = props;
+    const { config, key } = props;
     new TlsProvider(this, "tls");
     new RandomProvider(this, "random");
 
@@ -86,6 +90,7 @@ export class ClusterSecrets extends Construct {
       name: names.caKey,
       description: `Private key of the ${config.name} cluster CA (read by the control plane only)`,
       type: "SecureString",
+      keyId: key.arn,
       value: caKey.privateKeyPem,
     });
     this.caCertParameter = new SsmParameter(this, "ca-cert-parameter", {
@@ -98,6 +103,7 @@ export class ClusterSecrets extends Construct {
       name: names.joinToken,
       description: `Current worker join token of the ${config.name} cluster (refreshed by the control plane)`,
       type: "SecureString",
+      keyId: key.arn,
       value: `${tokenId.result}.${tokenSecret.result}`,
       // The control plane writes fresh tokens here; Terraform must not put the expired first one back.
       lifecycle: { ignoreChanges: ["value"] },

@@ -7,6 +7,7 @@ import { PORTS } from "../../lib/ports";
 import { ProjectStack, STACK_NAMES } from "../../lib/stack-base";
 import { OUTPUT_NAMES } from "../../lib/stack-outputs";
 import type { NetworkOutputs } from "../network/network-stack";
+import { ClusterKey } from "./cluster-key";
 import { ClusterSecrets } from "./cluster-secrets";
 import { ControlPlane } from "./control-plane";
 import { DeadNodeCleanup } from "./dead-node-cleanup";
@@ -34,8 +35,9 @@ export class ClusterStack extends ProjectStack {
     const firstSubnet = network.subnetIds[0];
     if (firstSubnet === undefined) throw new Error("the network stack has no subnet");
 
-    const secrets = new ClusterSecrets(this, "secrets", { config });
-    const roles = new NodeRoles(this, "roles", { config, secrets });
+    const key = new ClusterKey(this, "key", { config });
+    const secrets = new ClusterSecrets(this, "secrets", { config, key });
+    const roles = new NodeRoles(this, "roles", { config, secrets, key });
     // The control plane's own jobs: etcd snapshots, dead-worker cleanup. No
     // node role may touch EBS volumes: the EBS CSI controller has its own
     // credentials (the platform stack's IAM user).
@@ -57,7 +59,7 @@ export class ClusterStack extends ProjectStack {
       securityGroupIds: [network.clusterSecurityGroupId, network.controlPlaneSecurityGroupId],
       amiId: imageFor(cluster.controlPlane.instanceType),
       role: roles.controlPlane,
-      bootDependencies: [secrets.caKeyParameter, secrets.caCertParameter, secrets.joinTokenParameter, ...controlPlaneGrants],
+      bootDependencies: [key.key, secrets.caKeyParameter, secrets.caCertParameter, secrets.joinTokenParameter, ...controlPlaneGrants],
       generation: generation.keeper,
     });
     const workers = new Workers(this, "workers", {
@@ -66,7 +68,7 @@ export class ClusterStack extends ProjectStack {
       securityGroupId: network.clusterSecurityGroupId,
       amiId: imageFor(cluster.workers.instanceType),
       role: roles.workers,
-      bootDependencies: [secrets.caCertParameter, secrets.joinTokenParameter],
+      bootDependencies: [key.key, secrets.caCertParameter, secrets.joinTokenParameter],
       generation: generation.keeper,
     });
 

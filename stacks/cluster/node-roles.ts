@@ -7,10 +7,17 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import type { ITerraformDependable } from "cdktf";
 import type { Config } from "../../lib/config";
 import { resourceName } from "../../lib/naming";
+import { parameterNames } from "./settings";
+import type { ClusterKey } from "./cluster-key";
 import type { ClusterSecrets } from "./cluster-secrets";
 
-/** AWS's managed policy for Session Manager (shell access without port 22). */
-export const SSM_MANAGED_INSTANCE_CORE = "AmazonSSMManagedInstanceCore";
+/**
+ * AWS's managed policy for Session Manager and the SSM agent: the
+ * `AmazonSSMManagedInstanceCore` actions without `ssm:GetParameter(s)` on `*`
+ * (AWS made it for Default Host Management). With it a node reads no
+ * parameter beyond those its inline policy names.
+ */
+export const SSM_MANAGED_INSTANCE_POLICY = "AmazonSSMManagedEC2InstanceDefaultPolicy";
 
 /** The ARN of an AWS-managed IAM policy in `partition` (`aws`, `aws-cn`, `aws-us-gov`). */
 export function awsManagedPolicyArn(partition: string, policyName: string): string {
@@ -20,6 +27,8 @@ export function awsManagedPolicyArn(partition: string, policyName: string): stri
 export interface NodeRolesProps {
   readonly config: Config;
   readonly secrets: ClusterSecrets;
+  /** The key of the SecureString parameters: each role gets its own decrypt grant in its policy. */
+  readonly key: ClusterKey;
 }
 
 /** One node role: its instance profile and what a node must wait for before it boots. */
@@ -32,13 +41,18 @@ export interface NodeRole {
 
 /**
  * Separate roles for the control plane and the workers. Both get Session
- * Manager; beyond that only this cluster's SSM parameters:
+ * Manager (SSM_MANAGED_INSTANCE_POLICY, which reads no parameter); beyond
+ * that only this cluster's SSM parameters, each named:
  * - control plane: read the CA key, the CA certificate and the join token;
  *   write the join token (its refresh timer);
  * - workers: read the join token and the CA certificate, never the CA key.
  *
- * No KMS statement: the parameters use the AWS-managed `aws/ssm` key, whose
- * key policy already lets this account's principals use it through SSM.
+ * The SecureString parameters are encrypted with the cluster key. The roles
+ * hold no KMS statement of their own: the key policy grants each role
+ * `kms:Decrypt` through SSM for its own SecureStrings only (the workers: the
+ * join token), and the control plane `kms:Encrypt` for the join token.
+ * Reading a SecureString needs both the parameter grant here and the key
+ * grant there.
  */
 export class NodeRoles extends Construct {
   readonly controlPlane: NodeRole;
@@ -48,7 +62,7 @@ export class NodeRoles extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeRolesProps) {
     super(scope, id);
-    const { config, secrets } = props;
+    const { config, secrets, key } = props;
     this.partition = new DataAwsPartition(this, "partition");
 
     this.controlPlane = this.nodeRole("control-plane", config, [
@@ -58,6 +72,11 @@ export class NodeRoles extends Construct {
     this.workers = this.nodeRole("worker", config, [
       { Sid: "ReadJoinSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [secrets.caCertParameter.arn, secrets.joinTokenParameter.arn] },
     ]);
+
+    const names = parameterNames(config);
+    key.allowParameterDecrypt("ControlPlaneDecryptsItsParameters", this.controlPlane.role.arn, [names.caKey, names.joinToken]);
+    key.allowParameterEncrypt("ControlPlaneWritesJoinToken", this.controlPlane.role.arn, [names.joinToken]);
+    key.allowParameterDecrypt("WorkersDecryptJoinToken", this.workers.role.arn, [names.joinToken]);
   }
 
   private nodeRole(kind: "control-plane" | "worker", config: Config, statements: object[]): NodeRole {
@@ -72,7 +91,7 @@ export class NodeRoles extends Construct {
     });
     const sessionManager = new IamRolePolicyAttachment(this, `${kind}-session-manager`, {
       role: role.name,
-      policyArn: awsManagedPolicyArn(this.partition.partition, SSM_MANAGED_INSTANCE_CORE),
+      policyArn: awsManagedPolicyArn(this.partition.partition, SSM_MANAGED_INSTANCE_POLICY),
     });
     const parameters = new IamRolePolicy(this, `${kind}-parameters`, {
       role: role.id,
