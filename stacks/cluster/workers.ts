@@ -4,7 +4,7 @@ import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import type { StaticResource } from "@cdktf/provider-time/lib/static-resource";
 import type { Config } from "../../lib/config";
-import { clusterTag, resourceName } from "../../lib/naming";
+import { clusterTag, commonTags, resourceName } from "../../lib/naming";
 import type { NodeRole } from "./node-roles";
 import { ROOT_VOLUME, NODE_METADATA_OPTIONS } from "./node-settings";
 import { UBUNTU_ROOT_DEVICE, WORKER_WARMUP_SECONDS } from "./settings";
@@ -49,7 +49,10 @@ export class Workers extends Construct {
     const { config } = props;
     const { workers } = config.cluster;
     const name = resourceName(config, "worker");
-    const tags = { Name: name, "k8s-mesh/role": "worker", ...clusterTag(config) };
+    // The provider's default_tags stop at the launch template and the group:
+    // the instances and volumes they launch get only these tags, so the
+    // project's tags (config.tags, Project, ManagedBy) are spelled out here.
+    const tags = { ...commonTags(config), Name: name, "k8s-mesh/role": "worker", ...clusterTag(config) };
 
     this.launchTemplate = new LaunchTemplate(this, "launch-template", {
       namePrefix: `${name}-`,
