@@ -14,7 +14,48 @@ export const KUBERNETES = {
   packageRevision: "1.1",
   /** The Kubernetes minors Linkerd stable-2.14.x supports (its release notes: 1.21 to 1.28). */
   linkerdSupportedMinors: { min: 21, max: 28 },
+  /**
+   * The last released patch of each minor this project can install: every
+   * patch from .0 to this one exists (Kubernetes numbers its patches without
+   * gaps; the CHANGELOG/CHANGELOG-1.NN.md of each release branch lists them).
+   * Each minor here is past its end of life, so its entry is final: 1.28
+   * ended at 1.28.15. To deploy another minor, add it with its latest patch
+   * (from kubernetes.io/releases or its changelog) and keep the entry current
+   * until that minor's final patch.
+   */
+  releasedPatches: {
+    "1.21": 14,
+    "1.22": 17,
+    "1.23": 17,
+    "1.24": 17,
+    "1.25": 16,
+    "1.26": 15,
+    "1.27": 16,
+    "1.28": 15,
+    "1.29": 15,
+    "1.30": 14,
+    "1.31": 14,
+  } as Readonly<Record<string, number>>,
 } as const;
+
+/**
+ * Why `version` (x.y.z) is not a Kubernetes release this project knows, or
+ * undefined when it is one.
+ */
+export function unreleasedKubernetesVersion(version: string): string | undefined {
+  const minor = kubernetesMinor(version);
+  const patch = Number(version.split(".")[2]);
+  const last = KUBERNETES.releasedPatches[minor];
+  const known = Object.keys(KUBERNETES.releasedPatches);
+  if (last === undefined) {
+    return (
+      `must be a release of a Kubernetes minor listed in KUBERNETES.releasedPatches in lib/versions.ts (${known[0]} to ${known[known.length - 1]}); ` +
+      `to deploy ${minor}, add "${minor}" there with its latest patch number`
+    );
+  }
+  if (patch > last) return `must be a released patch: ${minor} ends at ${minor}.${last} (${minor}.0 to ${minor}.${last} exist)`;
+  return undefined;
+}
 
 /** Ubuntu LTS release the nodes boot from (Canonical's published AMIs). */
 export const UBUNTU = {

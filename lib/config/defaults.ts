@@ -99,6 +99,11 @@ export const DEFAULT_CONFIG = {
     nodeGeneration: 1,
     /** How long the deploy waits for the API server and 1 + workers nodes. */
     readinessTimeoutMinutes: 20,
+    /**
+     * Check at plan time that the account's On-Demand standard vCPU quota (L-1216C47A)
+     * covers the nodes. Needs servicequotas:GetServiceQuota; set false where it is denied.
+     */
+    checkVcpuQuota: true,
     etcdBackup: {
       /** Take etcd snapshots on the control plane on a schedule and upload them to S3. */
       enabled: true,

@@ -4,13 +4,25 @@
  * the setting's path and the value it got.
  */
 import { z } from "zod";
-import { KUBERNETES, kubernetesMinor } from "../versions";
+import { KUBERNETES, kubernetesMinor, unreleasedKubernetesVersion } from "../versions";
 import { NODE_PORT_RANGE } from "../ports";
 import { cidrContains, cidrsOverlap, cidrSize, isCanonicalCidr, parseCidr } from "./cidr";
 
 const cidr = z.string().refine(isCanonicalCidr, {
   message: "must be an IPv4 CIDR such as 10.0.0.0/16, with no host bits set",
 });
+
+/** The prefix lengths AWS accepts for a VPC and for a subnet. */
+export const AWS_PREFIX_LENGTHS = { min: 16, max: 28 } as const;
+
+/** A VPC or subnet range: an IPv4 CIDR of a size AWS accepts. */
+const awsNetworkCidr = cidr.refine(
+  (c) => {
+    const bits = parseCidr(c)?.bits ?? AWS_PREFIX_LENGTHS.min;
+    return bits >= AWS_PREFIX_LENGTHS.min && bits <= AWS_PREFIX_LENGTHS.max;
+  },
+  { message: `must have a prefix length from /${AWS_PREFIX_LENGTHS.min} to /${AWS_PREFIX_LENGTHS.max}: AWS accepts no larger and no smaller VPC or subnet` },
+);
 
 const name = z
   .string()
@@ -71,8 +83,8 @@ export const configSchema = z.strictObject({
     s3Region: region.nullable(),
   }),
   network: z.strictObject({
-    vpcCidr: cidr,
-    publicSubnetCidrs: z.array(cidr),
+    vpcCidr: awsNetworkCidr,
+    publicSubnetCidrs: z.array(awsNetworkCidr),
     flowLogs: z.strictObject({
       enabled: z.boolean(),
       retentionDays: z
@@ -107,6 +119,7 @@ export const configSchema = z.strictObject({
     }),
     nodeGeneration: positiveInt("generations"),
     readinessTimeoutMinutes: z.number().int().min(5, { message: "must be at least 5 minutes (a node boots and installs packages first)" }).max(120),
+    checkVcpuQuota: z.boolean({ message: "must be true or false" }),
     etcdBackup: z.strictObject({
       enabled: z.boolean(),
       intervalMinutes: z
@@ -268,6 +281,9 @@ export function crossFieldProblems(c: Config): RuleProblem[] {
       `must be 1.${min}.x to 1.${max}.x: Linkerd stable-2.14 supports only those minors ` +
         "(set cluster.allowUnsupportedKubernetesVersion to true to deploy another version at your own risk)",
     );
+  } else {
+    const unreleased = unreleasedKubernetesVersion(c.cluster.kubernetesVersion);
+    if (unreleased) add("cluster.kubernetesVersion", unreleased);
   }
 
   // etcd backups: the lifecycle rule must leave at least two snapshots in the bucket.
@@ -315,7 +331,9 @@ export function crossFieldProblems(c: Config): RuleProblem[] {
   }
   // The driver takes the volume tags as one comma-separated key=value list.
   for (const [key, value] of Object.entries(c.tags)) {
-    if (/[,=]/.test(key)) {
+    if (key.toLowerCase().startsWith("aws:")) {
+      add("tags", `must not have a key starting with 'aws:' in any case (${JSON.stringify(key)}): AWS reserves that prefix for its own tags and refuses to set it`);
+    } else if (/[,=]/.test(key)) {
       add("tags", `must not have a key containing ',' or '=' (${JSON.stringify(key)}): the tags also go to the EBS CSI driver as a key=value,key=value list`);
     } else if (value.includes(",")) {
       add(`tags.${key}`, "must not contain ',': the tags also go to the EBS CSI driver as a key=value,key=value list");

@@ -6,6 +6,7 @@ import { AdminCidrs } from "./admin-cidrs";
 import { ClusterVpc } from "./vpc";
 import { VpcFlowLogs } from "./flow-logs";
 import { ClusterSecurityGroups } from "./security-groups";
+import { Preflight } from "./preflight";
 
 /** What the network stack hands to the cluster stack. */
 export interface NetworkOutputs {
@@ -24,6 +25,9 @@ export class NetworkStack extends ProjectStack {
   constructor(scope: Construct, config: Config) {
     super(scope, STACK_NAMES.network, config);
 
+    // Read first by every deploy: a zone, instance type or quota the account
+    // cannot give fails the plan before anything is created.
+    new Preflight(this, "preflight", { config });
     const network = new ClusterVpc(this, "vpc", { config });
     if (config.network.flowLogs.enabled) {
       new VpcFlowLogs(this, "flow-logs", { config, vpcId: network.vpc.id });
