@@ -32,6 +32,9 @@ fi
 
 npm ci --no-audit --no-fund
 
+# One provider plugin cache for every stack and every rebuild (`npm run deploy` uses it).
+plugin_cache=$(scripts/plugin-cache.sh)
+
 # Synthesis needs no Terraform CLI configuration; without one, cdktf would
 # print a warning per stack about a missing ~/.terraformrc.
 export CHECKPOINT_DISABLE=1
@@ -41,3 +44,4 @@ echo "Synthesized Terraform configuration, one folder per stack:"
 for dir in cdktf.out/stacks/*/; do
   echo "  $(pwd)/${dir%/}"
 done
+echo "Terraform provider cache (each provider downloaded once): $plugin_cache"
