@@ -1,6 +1,9 @@
 import { DEFAULT_CONFIG, envName, loadConfig, settingPaths } from "../lib/config";
 import { problems } from "./helpers/config";
 
+/** 257 distinct /16s: each narrow enough, together one /16 more than a /8. */
+const MANY_SLASH_16S = Array.from({ length: 257 }, (_, i) => `${10 + Math.floor(i / 256)}.${i % 256}.0.0/16`);
+
 describe("configuration", () => {
   it("is valid with no input at all", () => {
     const config = loadConfig();
@@ -55,6 +58,16 @@ describe("configuration", () => {
       ["duplicated NodePorts", { nodePorts: { bookinfo: 30300, grafana: 30300 } }, "nodePorts.grafana: got 30300; must differ from nodePorts.bookinfo (30300)"],
       ["an unknown region format", { region: "Seoul" }, 'region: got "Seoul"; must be an AWS region name such as ap-northeast-2 or us-east-1'],
       ["0.0.0.0/0 as an admin CIDR", { access: { adminCidrs: ["0.0.0.0/0"] } }, 'access.adminCidrs[0]: got "0.0.0.0/0"; must not be a /0: the API server and SSH are never open to the internet (to open only the NodePorts, set access.allowPublicNodePorts)'],
+      [
+        "an admin CIDR broader than a /16 (CKV_AWS_24's spirit: no wide ingress to the API server)",
+        { access: { adminCidrs: ["203.0.113.7/32", "10.0.0.0/15"] } },
+        'access.adminCidrs[1]: got "10.0.0.0/15"; must be a /16 or narrower: it opens the API server and the NodePorts to 131072 addresses (set access.allowBroadAdminCidrs to true if you mean it)',
+      ],
+      [
+        "admin CIDRs that together cover more than a /8",
+        { access: { adminCidrs: MANY_SLASH_16S } },
+        `access.adminCidrs: got ${JSON.stringify(MANY_SLASH_16S)}; must cover at most 16777216 addresses (a /8) together; they cover 16842752 (set access.allowBroadAdminCidrs to true if you mean it)`,
+      ],
       ["a non-https IP lookup URL", { access: { publicIpLookupUrl: "http://checkip.amazonaws.com" } }, `access.publicIpLookupUrl: got "http://checkip.amazonaws.com"; must be an https:// URL that answers with the caller's IPv4`],
       ["an unknown setting", { cluster: { wokers: 3 } }, "cluster.wokers: not a setting; allowed here: kubernetesVersion, allowUnsupportedKubernetesVersion, podCidr, serviceCidr, controlPlaneHostNumber, controlPlane, workers, nodeGeneration, readinessTimeoutMinutes, checkVcpuQuota, etcdBackup, deadNodeCleanup"],
       ["an instance type that is not one", { cluster: { workers: { instanceType: "large" } } }, 'cluster.workers.instanceType: got "large"; must be an EC2 instance type such as t3.large'],
@@ -109,6 +122,36 @@ describe("configuration", () => {
 
     it("a context that is not an object", () => {
       expect(problems("workers=3")).toEqual(['context.config: got "workers=3"; allowed: an object of settings']);
+    });
+  });
+
+  describe("admin CIDRs", () => {
+    const halves = ["0.0.0.0/1", "128.0.0.0/1"];
+    const broad = "(set access.allowBroadAdminCidrs to true if you mean it)";
+
+    it("refuses two halves of the internet, each for its width and together as a /0", () => {
+      expect(problems({ access: { adminCidrs: halves } })).toEqual([
+        `access.adminCidrs[0]: got "0.0.0.0/1"; must be a /16 or narrower: it opens the API server and the NodePorts to 2147483648 addresses ${broad}`,
+        `access.adminCidrs[1]: got "128.0.0.0/1"; must be a /16 or narrower: it opens the API server and the NodePorts to 2147483648 addresses ${broad}`,
+        `access.adminCidrs: got ${JSON.stringify(halves)}; must not cover every IPv4 address: together they open the API server to the internet, as a /0 would`,
+      ]);
+    });
+
+    it("refuses the whole internet even with access.allowBroadAdminCidrs", () => {
+      expect(problems({ access: { adminCidrs: halves, allowBroadAdminCidrs: true } })).toEqual([
+        `access.adminCidrs: got ${JSON.stringify(halves)}; must not cover every IPv4 address: together they open the API server to the internet, as a /0 would`,
+      ]);
+    });
+
+    it("accepts broad ranges only with access.allowBroadAdminCidrs", () => {
+      const config = loadConfig({ context: { access: { adminCidrs: ["10.0.0.0/15", ...MANY_SLASH_16S], allowBroadAdminCidrs: true } } });
+      expect(config.access.adminCidrs).toHaveLength(258);
+    });
+
+    it("accepts a /16 exactly, and counts overlapping ranges once", () => {
+      expect(loadConfig({ context: { access: { adminCidrs: ["198.51.0.0/16"] } } }).access.adminCidrs).toEqual(["198.51.0.0/16"]);
+      const repeated = Array.from({ length: 300 }, () => "10.1.0.0/16");
+      expect(loadConfig({ context: { access: { adminCidrs: repeated } } }).access.adminCidrs).toHaveLength(300);
     });
   });
 

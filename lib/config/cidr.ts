@@ -52,3 +52,23 @@ export function cidrSize(cidr: string): number {
   if (!c) throw new Error(`not an IPv4 CIDR: ${cidr}`);
   return 2 ** (32 - c.bits);
 }
+
+/** How many distinct addresses the CIDRs cover together (overlaps counted once); invalid entries are skipped. */
+export function cidrUnionSize(cidrs: readonly string[]): number {
+  const ranges = cidrs
+    .map(parseCidr)
+    .filter((c): c is Ipv4Cidr => c !== undefined)
+    .map((c) => {
+      const start = c.address.toByteArray().reduce((n, octet) => n * 256 + octet, 0);
+      return [start, start + 2 ** (32 - c.bits)] as const;
+    })
+    .sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let end = -1;
+  for (const [s, e] of ranges) {
+    if (e <= end) continue;
+    total += e - Math.max(s, end);
+    end = e;
+  }
+  return total;
+}

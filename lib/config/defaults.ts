@@ -56,6 +56,12 @@ export const DEFAULT_CONFIG = {
     publicIpLookupUrl: "https://checkip.amazonaws.com",
     /** Open the NodePorts (and only them) to 0.0.0.0/0. */
     allowPublicNodePorts: false,
+    /**
+     * Accept admin CIDRs broader than a /16, or more than a /8's worth of
+     * addresses together. Off: such a setting is refused (every address in it
+     * reaches the API server and the NodePorts).
+     */
+    allowBroadAdminCidrs: false,
     /** EC2 key pair name; SSH (port 22 from adminCidrs) is opened only when set. */
     sshKeyName: null as string | null,
   },

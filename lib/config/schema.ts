@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { KUBERNETES, kubernetesMinor, unreleasedKubernetesVersion } from "../versions";
 import { NODE_PORT_RANGE } from "../ports";
-import { cidrContains, cidrsOverlap, cidrSize, isCanonicalCidr, parseCidr } from "./cidr";
+import { cidrContains, cidrsOverlap, cidrSize, cidrUnionSize, isCanonicalCidr, parseCidr } from "./cidr";
 
 const cidr = z.string().refine(isCanonicalCidr, {
   message: "must be an IPv4 CIDR such as 10.0.0.0/16, with no host bits set",
@@ -99,6 +99,7 @@ export const configSchema = z.strictObject({
     adminCidrs: z.array(cidr),
     publicIpLookupUrl: z.url({ protocol: /^https$/, message: "must be an https:// URL that answers with the caller's IPv4" }),
     allowPublicNodePorts: z.boolean(),
+    allowBroadAdminCidrs: z.boolean(),
     sshKeyName: z.string().min(1).max(255).nullable(),
   }),
   nodePorts: z.strictObject({ bookinfo: nodePort, grafana: nodePort }),
@@ -223,6 +224,11 @@ export function prometheusSizeBytes(size: string): number {
   return m ? Number(m[1]) * (units[m[2] as string] ?? 0) : NaN;
 }
 
+/** The shortest admin CIDR prefix accepted without access.allowBroadAdminCidrs. */
+export const MIN_ADMIN_PREFIX = 16;
+/** The most addresses all admin CIDRs together may cover without access.allowBroadAdminCidrs: a /8. */
+export const MAX_ADMIN_ADDRESSES = 2 ** 24;
+
 /** Rules that relate settings to each other; run only once every field is valid. */
 export function crossFieldProblems(c: Config): RuleProblem[] {
   const problems: RuleProblem[] = [];
@@ -259,15 +265,25 @@ export function crossFieldProblems(c: Config): RuleProblem[] {
   if (cidrsOverlap(c.cluster.serviceCidr, c.network.vpcCidr)) add("cluster.serviceCidr", `must not overlap the VPC ${c.network.vpcCidr}`);
   if (cidrsOverlap(c.cluster.serviceCidr, c.cluster.podCidr)) add("cluster.serviceCidr", `must not overlap cluster.podCidr ${c.cluster.podCidr}`);
 
-  // Access: nothing but the NodePorts may ever be open to the world.
+  // Access: nothing but the NodePorts may ever be open to the world, and nothing broad unless asked for.
+  const broad = "(set access.allowBroadAdminCidrs to true if you mean it)";
   c.access.adminCidrs.forEach((a, i) => {
-    if (a.endsWith("/0")) {
+    const bits = parseCidr(a)?.bits;
+    if (bits === 0) {
       add(
         `access.adminCidrs[${i}]`,
         "must not be a /0: the API server and SSH are never open to the internet (to open only the NodePorts, set access.allowPublicNodePorts)",
       );
+    } else if (bits !== undefined && bits < MIN_ADMIN_PREFIX && !c.access.allowBroadAdminCidrs) {
+      add(`access.adminCidrs[${i}]`, `must be a /${MIN_ADMIN_PREFIX} or narrower: it opens the API server and the NodePorts to ${2 ** (32 - bits)} addresses ${broad}`);
     }
   });
+  const covered = cidrUnionSize(c.access.adminCidrs.filter((a) => parseCidr(a)?.bits !== 0)); // a /0 is reported above
+  if (covered === 2 ** 32) {
+    add("access.adminCidrs", "must not cover every IPv4 address: together they open the API server to the internet, as a /0 would");
+  } else if (covered > MAX_ADMIN_ADDRESSES && !c.access.allowBroadAdminCidrs) {
+    add("access.adminCidrs", `must cover at most ${MAX_ADMIN_ADDRESSES} addresses (a /8) together; they cover ${covered} ${broad}`);
+  }
 
   // NodePorts.
   if (c.nodePorts.bookinfo === c.nodePorts.grafana) add("nodePorts.grafana", `must differ from nodePorts.bookinfo (${c.nodePorts.bookinfo})`);
