@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { evaluateWithTerraform } from "./helpers/terraform";
 import { resourcesOf, synthApp, testConfig, type SynthesizedStack } from "./helpers/synth";
-import { itWith, requireTool } from "./helpers/tools";
+import { itWith, requireTool, TERRAFORM_INSTALL_HINT } from "./helpers/tools";
 import { callGraph, GRAPH_NODES, allowedCallers } from "../lib/bookinfo-graph";
 import { BOOKINFO, NAMESPACES, TRAFFIC_GENERATOR } from "../lib/k8s-names";
 import { PORTS } from "../lib/ports";
@@ -229,6 +230,7 @@ describe("ordering", () => {
 
 describe("mesh-overhead benchmark", () => {
   const shellcheck = requireTool("shellcheck", "shellcheck");
+  const terraform = requireTool("terraform", "terraform", TERRAFORM_INSTALL_HINT);
 
   it("synthesizes nothing when disabled", () => {
     expect(JSON.stringify(apps.tf)).not.toContain(BENCHMARK.job);
@@ -262,6 +264,14 @@ describe("mesh-overhead benchmark", () => {
     expect(pp?.spec.identities).toContain(meshIdentity(BENCHMARK.meshedClient, NAMESPACES.bookinfo));
     const client = ids.find((m) => m.metadata.name === `${BENCHMARK.meshedClient}-callers`);
     expect(client?.spec.identities).toEqual([meshIdentity(BENCHMARK.job, NAMESPACES.bookinfo)]);
+  });
+
+  itWith(terraform)("ships the runner script to the ConfigMap exactly as written, as Terraform evaluates it", () => {
+    const data = (typed(stack, "kubernetes_config_map_v1") as Obj[]).map((c) => c.data?.["mesh-benchmark.sh"]).filter(Boolean);
+    expect(data).toHaveLength(1);
+    // The script's own "${VAR}"s must not become Terraform interpolations.
+    const { script } = evaluateWithTerraform(terraform as string, { script: data[0] });
+    expect(script).toBe(readFileSync(BENCHMARK_SCRIPT_PATH, "utf8"));
   });
 
   itWith(shellcheck)("has a runner script that passes shellcheck", () => {

@@ -159,7 +159,8 @@ describe("ClusterStack", () => {
   });
 
   describe("no surprise replacement", () => {
-    const keeper = ref("time_static", "node-generation", "id").replace(".id}", "}");
+    // A bare address: Terraform's replace_triggered_by takes references, not "${…}" templates.
+    const keeper = addressOf(tf, "time_static", "node-generation");
 
     it("finds the newest Canonical Ubuntu LTS AMI for the architecture", () => {
       const [ami, ...others] = Object.values(dataOf(cluster, "aws_ami"));
@@ -352,7 +353,8 @@ describe("ClusterStack", () => {
 
     it("publishes the outputs only once the readiness gate has passed", () => {
       for (const o of Object.values(outputs) as Array<{ depends_on?: string[] }>) {
-        expect(o.depends_on).toEqual([`\${${addressOf(tf, "time_static", "readiness")}}`]);
+        // A bare address: Terraform rejects an interpolation ("${…}") in an output's depends_on.
+        expect(o.depends_on).toEqual([addressOf(tf, "time_static", "readiness")]);
       }
     });
 

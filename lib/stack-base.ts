@@ -7,6 +7,7 @@ import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { Config } from "./config";
 import { commonTags } from "./naming";
+import { normalizeStaticReferences } from "./terraform-json";
 
 /** Stack names as users type them (`cdktf deploy network cluster`). */
 export const STACK_NAMES = {
@@ -43,5 +44,10 @@ export abstract class ProjectStack extends TerraformStack {
       new LocalBackend(this, { path: localStatePath(config, stackName) });
     }
     new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: commonTags(config) }] });
+  }
+
+  /** The stack's Terraform JSON, with the places CDKTF writes in a form Terraform rejects corrected (lib/terraform-json.ts). */
+  override toTerraform(): Record<string, unknown> {
+    return normalizeStaticReferences(super.toTerraform() as Record<string, unknown>);
   }
 }

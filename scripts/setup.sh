@@ -24,6 +24,30 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Terraform judges every synthesized stack in the tests (and runs every deploy).
+# Debian does not package it: add HashiCorp's apt repository when it can be
+# reached, otherwise stop with what to do.
+if ! command -v terraform >/dev/null 2>&1; then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  keyring=/usr/share/keyrings/hashicorp-archive-keyring.gpg
+  # shellcheck source=/dev/null
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+  echo "Installing terraform from HashiCorp's apt repository"
+  if command -v curl >/dev/null 2>&1 && command -v gpg >/dev/null 2>&1 && [ -n "$codename" ] &&
+    curl -fsSL --max-time 20 https://apt.releases.hashicorp.com/gpg | "${sudo_cmd[@]}" gpg --batch --yes --dearmor -o "$keyring" &&
+    echo "deb [signed-by=$keyring] https://apt.releases.hashicorp.com $codename main" | "${sudo_cmd[@]}" tee /etc/apt/sources.list.d/hashicorp.list >/dev/null &&
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq terraform >/dev/null; then
+    echo "Installed $(terraform version | head -n 1)"
+  else
+    "${sudo_cmd[@]}" rm -f /etc/apt/sources.list.d/hashicorp.list "$keyring"
+    echo "terraform (1.10 or newer) is required and could not be installed from HashiCorp's apt repository." >&2
+    echo "Install it from https://developer.hashicorp.com/terraform/install (a single binary on PATH), then run this script again." >&2
+    exit 1
+  fi
+fi
+
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
   echo "Node.js 20 or newer is required (found $(node --version))." >&2

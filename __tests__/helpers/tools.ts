@@ -35,18 +35,27 @@ function findOnPath(name: string): string | null {
  * The tool's path; null when it is missing and skipping is allowed (the
  * caller then skips); throws when it is missing otherwise.
  */
-export function requireTool(name: string, debianPackage: string): string | null {
+export function requireTool(name: string, debianPackage: string, installHint = `sudo apt-get install -y ${debianPackage}`): string | null {
   const found = findOnPath(name);
   if (found) return found;
   if (toolSkipAllowed()) {
-    console.warn(`skipping: ${name} is not installed (sudo apt-get install -y ${debianPackage})`);
+    console.warn(`skipping: ${name} is not installed (${installHint})`);
     return null;
   }
   throw new Error(
-    `${name} is not installed; these tests need it. Install it with: sudo apt-get install -y ${debianPackage}` +
+    `${name} is not installed; these tests need it. Install it with: ${installHint}` +
       " (or set MESH_SKIP_MISSING_TOOLS=1 on a developer machine to skip these tests; CI never skips)",
   );
 }
+
+/**
+ * Terraform is not packaged by Debian: it comes from HashiCorp's apt
+ * repository (which scripts/setup.sh adds when it can reach it) or as a
+ * single binary from HashiCorp's release site.
+ */
+export const TERRAFORM_INSTALL_HINT =
+  "./scripts/setup.sh (adds HashiCorp's apt repository and installs the terraform package), " +
+  "or see https://developer.hashicorp.com/terraform/install";
 
 /** `it` when the tool was found, `it.skip` when requireTool returned null. */
 export function itWith(tool: string | null): jest.It {

@@ -17,6 +17,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
+import { terraformLiteral } from "../../lib/terraform-json";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
@@ -143,7 +144,8 @@ export class MeshBenchmark extends Construct {
     const script = new ConfigMapV1(this, "script", {
       provider,
       metadata: { name: BENCHMARK.job, namespace: props.meshedNamespace, labels: appLabels(BENCHMARK.job) },
-      data: { "mesh-benchmark.sh": readFileSync(BENCHMARK_SCRIPT_PATH, "utf8") },
+      // Carried so that Terraform does not read the script's "${VAR}"s as its own interpolations.
+      data: { "mesh-benchmark.sh": terraformLiteral(readFileSync(BENCHMARK_SCRIPT_PATH, "utf8")) },
     });
     const sa = new ServiceAccountV1(this, "job-sa", {
       provider,
