@@ -9,6 +9,8 @@ export const NAMESPACES = {
   bookinfo: "bookinfo",
   /** The unmeshed copy of Bookinfo the mesh-overhead benchmark compares against. */
   bookinfoBaseline: "bookinfo-baseline",
+  /** Linkerd's Jaeger extension: trace collector, injector and Jaeger (meshed by the chart's own pod annotations). */
+  linkerdJaeger: "linkerd-jaeger",
 } as const;
 
 export const RELEASES = {
@@ -18,6 +20,27 @@ export const RELEASES = {
   kubePrometheusStack: "kube-prometheus-stack",
   /** The persistent-volume provisioner (namespace kube-system). */
   awsEbsCsiDriver: "aws-ebs-csi-driver",
+  /** Linkerd's Jaeger extension (namespace linkerd-jaeger). */
+  linkerdJaeger: "linkerd-jaeger",
+} as const;
+
+/**
+ * Objects the linkerd-jaeger chart creates (templates/tracing.yaml and
+ * tracing-policy.yaml at stable-2.14.10), which Grafana, the policy and the
+ * verify command refer to.
+ */
+export const JAEGER_OBJECTS = {
+  /** The OpenTelemetry collector's Service and ServiceAccount (the proxies' trace destination). */
+  collectorService: "collector",
+  collectorServiceAccount: "collector",
+  /** Jaeger all-in-one's Service (query API and UI on port `ui`). */
+  jaegerService: "jaeger",
+  /** Port name of the query API and UI on the Jaeger Service. */
+  jaegerUiPortName: "ui",
+  /** The chart's Server on the Jaeger UI port (only linkerd-viz's web is authorized by the chart). */
+  jaegerUiServer: "jaeger-ui",
+  /** Path prefix the chart's default `--query.base-path` puts the UI and API under. */
+  basePath: "/jaeger",
 } as const;
 
 /** Services created by the kube-prometheus-stack release (names follow the release name). */

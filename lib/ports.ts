@@ -67,6 +67,8 @@ export const PORTS = {
   linkerdAdminHttp: entry(9990, "tcp", "pod", "Linkerd controller admin (metrics)"),
   linkerdWebhook: entry(8443, "tcp", "pod", "Linkerd proxy-injector and sp-validator webhooks (called by the API server)"),
   linkerdPolicyWebhook: entry(9443, "tcp", "pod", "Linkerd policy validator webhook (called by the API server)"),
+  traceCollectorOpencensus: entry(55678, "tcp", "pod", "Trace collector, OpenCensus receiver: every meshed proxy sends its spans here"),
+  jaegerQuery: entry(16686, "tcp", "pod", "Jaeger query API and UI (Grafana's Jaeger datasource, kubectl port-forward)"),
 } as const satisfies Record<string, PortEntry>;
 
 export type PortName = keyof typeof PORTS;

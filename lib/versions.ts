@@ -76,6 +76,12 @@ export const CHARTS = {
     version: "88.5.3",
   },
   /**
+   * Linkerd's Jaeger extension (trace collector, proxy-configuring injector,
+   * Jaeger all-in-one): the chart version released with stable-2.14.10
+   * (jaeger/charts/linkerd-jaeger/Chart.yaml at that tag).
+   */
+  linkerdJaeger: { repository: "https://helm.linkerd.io/stable", chart: "linkerd-jaeger", version: "30.12.11" },
+  /**
    * The persistent-volume provisioner. 2.53.0 (driver v1.53.0, Nov 2025) is the
    * last release made while Kubernetes 1.28 was still supported (EKS extended
    * support ended 2025-11-26; the driver supports the versions Kubernetes or

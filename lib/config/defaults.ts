@@ -145,6 +145,8 @@ export const DEFAULT_CONFIG = {
     kubePrometheusStackChart: CHARTS.kubePrometheusStack.version,
     /** AWS EBS CSI driver Helm chart version (the persistent-volume provisioner). */
     awsEbsCsiDriverChart: CHARTS.awsEbsCsiDriver.version,
+    /** linkerd-jaeger Helm chart version (Linkerd's tracing extension). */
+    linkerdJaegerChart: CHARTS.linkerdJaeger.version,
     /** Tag of the Bookinfo images. */
     bookinfoImageTag: IMAGES.bookinfo.tag,
     /** Load client image (traffic generator and benchmark). */
@@ -185,6 +187,17 @@ export const DEFAULT_CONFIG = {
       alertmanagerVolumeGiB: 1,
       /** Size of Grafana's persistent volume (its database: users, preferences, annotations), in GiB. */
       grafanaVolumeGiB: 2,
+    },
+    tracing: {
+      /** Linkerd's Jaeger extension: proxies report spans of sampled requests; Jaeger stores them; Grafana shows them. */
+      enabled: true,
+      /**
+       * Percentage of traces the collector keeps (decided per trace id, so a trace is kept or
+       * dropped whole). Traces start at productpage, which samples every request it serves.
+       */
+      samplingPercentage: 100,
+      /** Traces Jaeger keeps in memory (it has no disk); the oldest go first, and a restart loses them all. */
+      maxTraces: 5000,
     },
     storage: {
       /**

@@ -154,6 +154,7 @@ export const configSchema = z.strictObject({
     linkerdControlPlaneChart: semver,
     kubePrometheusStackChart: semver,
     awsEbsCsiDriverChart: semver,
+    linkerdJaegerChart: semver,
     bookinfoImageTag: semver,
     fortioImage: z.string().regex(/^[a-z0-9./-]+:[A-Za-z0-9._-]+$/, { message: "must be an image reference with a tag, e.g. fortio/fortio:1.69.5" }),
   }),
@@ -173,6 +174,18 @@ export const configSchema = z.strictObject({
       retentionSize: prometheusSize,
       alertmanagerVolumeGiB: ebsVolumeGiB,
       grafanaVolumeGiB: ebsVolumeGiB,
+    }),
+    tracing: z.strictObject({
+      enabled: z.boolean({ message: "must be true or false" }),
+      samplingPercentage: z
+        .number({ message: "must be a number" })
+        .gt(0, { message: "must be more than 0 (to stop tracing, set platform.tracing.enabled to false)" })
+        .max(100, { message: "must be at most 100" }),
+      maxTraces: z
+        .number()
+        .int({ message: "must be a whole number of traces" })
+        .min(100, { message: "must be at least 100 traces" })
+        .max(100000, { message: "must be at most 100000 traces (Jaeger keeps them in memory)" }),
     }),
     storage: z.strictObject({
       volumeDeletionTimeoutSeconds: z.number().int({ message: "must be a whole number of seconds" }).min(60, { message: "must be at least 60 seconds (deleting a volume takes up to a minute)" }).max(3600, { message: "must be at most 3600 seconds" }),

@@ -31,6 +31,7 @@ import { authorizationObjects, type ServedApp } from "./authorization";
 import { prometheusRule } from "./slo-rules";
 import { BENCHMARK, benchmarkEdges, MeshBenchmark } from "./benchmark";
 import { manifest } from "./manifest";
+import { jaegerQueryAuthorization } from "./tracing-policy";
 
 /** Who calls whom in the apps stack: Bookinfo's graph, plus the benchmark's clients when enabled. */
 export interface AppsGraph {
@@ -121,6 +122,13 @@ export class AppsStack extends ProjectStack {
     // them after kube-prometheus-stack (the PrometheusRule CRD and the Operator).
     const ruleNamespace = platform?.monitoringNamespace ?? NAMESPACES.monitoring;
     manifest(this, "slo-rules", provider, prometheusRule(ruleNamespace, sloRuleGroups(config, this.graph)), []);
+
+    // Grafana's Jaeger datasource: the one new authorization tracing needs.
+    if (config.platform.tracing.enabled) {
+      for (const o of jaegerQueryAuthorization(config.cluster.podCidr)) {
+        manifest(this, `tracing-${o.kind.toLowerCase()}-${o.metadata.name}`, provider, o, []);
+      }
+    }
 
     if (config.apps.benchmark.enabled) {
       new MeshBenchmark(this, "benchmark", {

@@ -15,6 +15,7 @@ import { meshScrapeConfigs } from "./mesh-scrape";
 import { GRAFANA_PROMETHEUS_DATASOURCE, linkerdDashboardProviders, linkerdDashboards } from "./grafana-dashboards";
 import { NO_MESH } from "./privileged-namespace";
 import { STORAGE_CLASS } from "../../lib/storage";
+import { grafanaJaegerDatasource } from "./tracing";
 
 /** Value paths of secrets handed to the chart with `set_sensitive`. */
 export const MONITORING_SENSITIVE_VALUE_PATHS = {
@@ -56,6 +57,12 @@ export function volumeClaimTemplate(sizeGiB: number) {
  * the EBS volumes; scaling down keeps them.
  */
 export const CLAIM_RETENTION_POLICY = { whenDeleted: "Delete", whenScaled: "Retain" } as const;
+
+/** Grafana datasources besides Prometheus and Alertmanager: Jaeger when tracing is on. */
+function grafanaDatasources(config: Config) {
+  const extra = [...(config.platform.tracing.enabled ? [grafanaJaegerDatasource()] : [])];
+  return extra.length > 0 ? { additionalDataSources: extra } : {};
+}
 
 export function kubePrometheusStackValues(config: Config) {
   const { monitoring } = config.platform;
@@ -113,6 +120,8 @@ export function kubePrometheusStackValues(config: Config) {
       sidecar: {
         datasources: { name: GRAFANA_PROMETHEUS_DATASOURCE.name, uid: GRAFANA_PROMETHEUS_DATASOURCE.uid },
       },
+      // Rendered by the chart into its datasource ConfigMap with the Prometheus one.
+      ...grafanaDatasources(config),
       dashboardProviders: linkerdDashboardProviders(),
       dashboards: linkerdDashboards(),
     },

@@ -12,6 +12,7 @@
  *   │    kube-prometheus-stack (Operator CRDs with it; Prometheus,
  *   │    Alertmanager and Grafana on volumes)
  *   └→ linkerd namespace → linkerd-crds → linkerd-control-plane (Ready)
+ *      → linkerd-jaeger namespace → linkerd-jaeger (when platform.tracing.enabled)
  *
  * Linkerd needs neither volumes nor the Prometheus Operator: the mesh scrape
  * jobs are plain Prometheus configuration (mesh-scrape.ts) that finds the
@@ -44,6 +45,7 @@ import { EbsCsiDriver } from "./ebs-csi-driver";
 import { VolumeCleanup } from "./volume-cleanup";
 import { LinkerdIdentity } from "./linkerd-identity";
 import { Linkerd } from "./linkerd";
+import { Tracing } from "./tracing";
 import type { PlatformOutputs } from "./outputs";
 
 /**
@@ -122,6 +124,12 @@ export class PlatformStack extends ProjectStack {
       // The pod network on every node; not storage, not monitoring.
       dependsOn: [nodesReady.deployment],
     });
+
+    // Tracing needs only the mesh: the control plane meshes its pods and
+    // issues their identities.
+    if (config.platform.tracing.enabled) {
+      new Tracing(this, "tracing", { config, kubernetes, helm, dependsOn: [linkerd.controlPlane.release] });
+    }
 
     new TerraformOutput(this, OUTPUT_NAMES.platform.grafanaAdminPassword, {
       value: monitoring.grafanaAdminPassword,
