@@ -13,7 +13,7 @@ import { ConfigError } from "../lib/config";
 import { meshIdentity, CLUSTER_NETWORKS, ADMIN_SERVER } from "../stacks/apps/authorization";
 import { BENCHMARK, BENCHMARK_SCRIPT_PATH } from "../stacks/apps/benchmark";
 import { LINKERD_ANNOTATIONS } from "../stacks/apps/linkerd-annotations";
-import { MESHED_BY_ANNOTATION } from "../stacks/apps/namespace";
+import { MESHED_BY_ANNOTATION, TRACED_BY_ANNOTATION } from "../stacks/apps/namespace";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -106,6 +106,8 @@ describe("Bookinfo", () => {
       [LINKERD_ANNOTATIONS.defaultInboundPolicy]: "deny",
       // The platform's Linkerd output (deploy-order.test.ts follows it to the control plane).
       [MESHED_BY_ANNOTATION]: expect.stringMatching(/^\$\{data\.terraform_remote_state\.[^}]+\}$/),
+      // Likewise the tracing extension's output (tracing is on by default).
+      [TRACED_BY_ANNOTATION]: expect.stringMatching(/^\$\{data\.terraform_remote_state\.[^}]+\}$/),
     });
   });
 

@@ -33,6 +33,8 @@ const at = {
   linkerdControlPlane: releaseNamed(platform, RELEASES.linkerdControlPlane).address,
   trustAnchor: onlyResource(platform, "tls_self_signed_cert").address,
   issuer: onlyResource(platform, "tls_locally_signed_cert").address,
+  jaegerNs: namespaceNamed(platform, NAMESPACES.linkerdJaeger).address,
+  linkerdJaeger: releaseNamed(platform, RELEASES.linkerdJaeger).address,
 };
 type Name = keyof typeof at;
 
@@ -61,6 +63,8 @@ describe("platform install order (dependency graph of the synthesized stack)", (
     ["linkerdControlPlane", "linkerdCrds", "the control plane serves and watches Linkerd's custom resources"],
     ["linkerdControlPlane", "trustAnchor", "identity needs the trust anchor"],
     ["linkerdControlPlane", "issuer", "identity signs with the issuer"],
+    ["linkerdJaeger", "jaegerNs", "the release's namespace"],
+    ["jaegerNs", "linkerdControlPlane", "the extension's pods are meshed: the injector and identity must be up"],
   ];
 
   it.each(needs)("%s waits for %s (%s)", (from, to) => {
@@ -76,6 +80,8 @@ describe("platform install order (dependency graph of the synthesized stack)", (
     ["ebsCsi", "linkerdNs"],
     ["storageClass", "linkerdControlPlane"],
     ["volumeWait", "linkerdControlPlane"],
+    ["linkerdJaeger", "kubePrometheusStack"],
+    ["linkerdJaeger", "storageClass"],
   ];
 
   it.each(independent)("%s and %s do not wait for each other", (a, b) => {
@@ -110,6 +116,18 @@ describe("apps order across stacks", () => {
 
   it("creates the Bookinfo namespace only after the Linkerd control plane (the proxy injector) is Ready", () => {
     expect(platformBlocksBehind(bookinfoNs).has(at.linkerdControlPlane)).toBe(true);
+  });
+
+  it("creates the Bookinfo namespace only after the trace injector (linkerd-jaeger), so every proxy reports spans", () => {
+    expect(platformBlocksBehind(bookinfoNs).has(at.linkerdJaeger)).toBe(true);
+  });
+
+  it("authorizes Grafana's Jaeger queries only after linkerd-jaeger (its Server) is installed", () => {
+    const ids = Object.entries(apps.tf.resource?.kubernetes_manifest ?? {})
+      .filter(([, r]) => (r as { manifest: { metadata: { name: string } } }).manifest.metadata.name === "jaeger-query-clients")
+      .map(([id]) => `kubernetes_manifest.${id}`);
+    expect(ids).toHaveLength(2);
+    for (const id of ids) expect(platformBlocksBehind(id).has(at.linkerdJaeger)).toBe(true);
   });
 
   it("creates every Bookinfo Deployment after the namespace (and so after the injector)", () => {

@@ -27,9 +27,23 @@ function values(stack: SynthesizedStack, release: string): Obj {
 function manifests(stack: SynthesizedStack): Obj[] {
   return Object.values(resourcesOf(stack, "kubernetes_manifest")).map((r) => r.manifest as Obj);
 }
+/** A Kubernetes name as synthesized, with references to namespaces, releases and the platform's outputs followed. */
+function resolveName(stack: SynthesizedStack, value: string): string {
+  const ns = /^\$\{kubernetes_namespace_v1\.([^.]+)\.metadata\[0\]\.name\}$/.exec(value);
+  if (ns) return resolveName(stack, (resourcesOf(stack, "kubernetes_namespace_v1")[ns[1] as string] as Obj).metadata.name);
+  const release = /^\$\{helm_release\.([^.]+)\.namespace\}$/.exec(value);
+  if (release) return resolveName(stack, (resourcesOf(stack, "helm_release")[release[1] as string] as Obj).namespace);
+  const remote = /^\$\{data\.terraform_remote_state\.[^.]+\.outputs\.([^}]+)\}$/.exec(value);
+  if (remote) {
+    const platformStack = (stack === off.stack("apps") ? off : on).stack("platform");
+    const output = platformStack.tf.output?.[remote[1] as string];
+    if (!output) throw new Error(`no platform output ${remote[1]}`);
+    return resolveName(platformStack, output.value as string);
+  }
+  return value;
+}
 function namespaceOf(stack: SynthesizedStack, o: Obj): string {
-  const m = /^\$\{kubernetes_namespace_v1\.([^.]+)\.metadata\[0\]\.name\}$/.exec(o.metadata.namespace);
-  return m ? ((resourcesOf(stack, "kubernetes_namespace_v1")[m[1] as string] as Obj).metadata.name as string) : o.metadata.namespace;
+  return resolveName(stack, o.metadata.namespace);
 }
 
 describe("linkerd-jaeger release", () => {

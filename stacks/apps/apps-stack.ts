@@ -87,6 +87,7 @@ export class AppsStack extends ProjectStack {
     super(scope, STACK_NAMES.apps, config);
     const { kubernetes: provider } = kubeProviders(this, cluster, { helm: false });
     this.graph = appsGraph(config);
+    const tracingNamespace = config.platform.tracing.enabled ? (platform?.tracingNamespace ?? NAMESPACES.linkerdJaeger) : undefined;
 
     // Named after the platform's Linkerd output: the namespace is created only
     // once the proxy injector is Ready, so no Bookinfo pod starts unmeshed.
@@ -95,6 +96,8 @@ export class AppsStack extends ProjectStack {
       name: NAMESPACES.bookinfo,
       meshed: true,
       controlPlaneNamespace: platform?.linkerdNamespace ?? NAMESPACES.linkerd,
+      // Likewise after the trace injector, so every Bookinfo proxy reports spans.
+      ...(tracingNamespace === undefined ? {} : { traceInjectorNamespace: tracingNamespace }),
     });
 
     // The namespace denies by default: the policy comes first, so the workloads'
@@ -124,8 +127,8 @@ export class AppsStack extends ProjectStack {
     manifest(this, "slo-rules", provider, prometheusRule(ruleNamespace, sloRuleGroups(config, this.graph)), []);
 
     // Grafana's Jaeger datasource: the one new authorization tracing needs.
-    if (config.platform.tracing.enabled) {
-      for (const o of jaegerQueryAuthorization(config.cluster.podCidr)) {
+    if (tracingNamespace !== undefined) {
+      for (const o of jaegerQueryAuthorization(tracingNamespace, config.cluster.podCidr)) {
         manifest(this, `tracing-${o.kind.toLowerCase()}-${o.metadata.name}`, provider, o, []);
       }
     }

@@ -13,6 +13,13 @@ import { MANAGED_BY, PART_OF } from "./labels";
  */
 export const MESHED_BY_ANNOTATION = "k8s-mesh/linkerd-control-plane-ns";
 
+/**
+ * Annotation naming the tracing extension whose injector gives the
+ * namespace's proxies the trace collector's address; read from the platform
+ * stack's output, so the namespace (and its pods) come after that injector.
+ */
+export const TRACED_BY_ANNOTATION = "k8s-mesh/trace-injector-ns";
+
 export interface AppNamespaceProps {
   readonly provider: KubernetesProvider;
   readonly name: string;
@@ -20,6 +27,8 @@ export interface AppNamespaceProps {
   readonly meshed: boolean;
   /** The Linkerd control plane's namespace, as the platform stack's output (meshed namespaces only). */
   readonly controlPlaneNamespace?: string;
+  /** The tracing extension's namespace, as the platform stack's output (when tracing is on). */
+  readonly traceInjectorNamespace?: string;
 }
 
 export function namespaceAnnotations(meshed: boolean): Record<string, string> {
@@ -43,6 +52,7 @@ export class AppNamespace extends Construct {
         annotations: {
           ...namespaceAnnotations(props.meshed),
           ...(props.controlPlaneNamespace === undefined ? {} : { [MESHED_BY_ANNOTATION]: props.controlPlaneNamespace }),
+          ...(props.traceInjectorNamespace === undefined ? {} : { [TRACED_BY_ANNOTATION]: props.traceInjectorNamespace }),
         },
       },
     });

@@ -10,17 +10,21 @@
  * all: the proxies' spans travel to the collector, whose receiver the chart
  * already opens to every client.
  */
-import { JAEGER_OBJECTS, NAMESPACES } from "../../lib/k8s-names";
+import { JAEGER_OBJECTS } from "../../lib/k8s-names";
 import { LINKERD_POLICY_API } from "./linkerd-annotations";
 import { MANAGED_BY, PART_OF } from "./labels";
 import type { KubeObject } from "./manifest";
 
 export const JAEGER_QUERY_CLIENTS = "jaeger-query-clients";
 
-export function jaegerQueryAuthorization(podCidr: string): KubeObject[] {
+/**
+ * `namespace` is the platform stack's output (the extension's namespace once
+ * its release is installed), so these objects come after the chart's Server.
+ */
+export function jaegerQueryAuthorization(namespace: string, podCidr: string): KubeObject[] {
   const metadata = {
     name: JAEGER_QUERY_CLIENTS,
-    namespace: NAMESPACES.linkerdJaeger,
+    namespace,
     labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": MANAGED_BY },
   };
   return [

@@ -9,4 +9,6 @@ export interface PlatformOutputs {
   readonly linkerdNamespace: string;
   /** The monitoring namespace (after kube-prometheus-stack is installed). */
   readonly monitoringNamespace: string;
+  /** The tracing extension's namespace (after linkerd-jaeger, its injector, is Ready); absent with tracing off. */
+  readonly tracingNamespace?: string;
 }

@@ -127,9 +127,9 @@ export class PlatformStack extends ProjectStack {
 
     // Tracing needs only the mesh: the control plane meshes its pods and
     // issues their identities.
-    if (config.platform.tracing.enabled) {
-      new Tracing(this, "tracing", { config, kubernetes, helm, dependsOn: [linkerd.controlPlane.release] });
-    }
+    const tracing = config.platform.tracing.enabled
+      ? new Tracing(this, "tracing", { config, kubernetes, helm, dependsOn: [linkerd.controlPlane.release] })
+      : undefined;
 
     new TerraformOutput(this, OUTPUT_NAMES.platform.grafanaAdminPassword, {
       value: monitoring.grafanaAdminPassword,
@@ -140,6 +140,7 @@ export class PlatformStack extends ProjectStack {
     this.outputs = {
       linkerdNamespace: linkerd.controlPlane.release.namespace,
       monitoringNamespace: monitoring.release.release.namespace,
+      ...(tracing ? { tracingNamespace: tracing.release.release.namespace } : {}),
     };
   }
 }
