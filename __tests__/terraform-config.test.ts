@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { normalizeStaticReferences, staticReference, TerraformJsonError, terraformLiteral } from "../lib/terraform-json";
 import { unresolvedReferences } from "../lib/terraform-addresses";
+import { TERRAFORM_CLI, TERRAFORM_PROVIDERS } from "../lib/versions";
 import { CONFIG_VARIANTS } from "./helpers/config-variants";
 import { evaluateWithTerraform, loadWithTerraform, stackDirectory, STACKS, synthToDirectory } from "./helpers/terraform";
 import { describeWith, requireTool, TERRAFORM_INSTALL_HINT } from "./helpers/tools";
@@ -161,6 +162,31 @@ describeWith(terraform)("Terraform's configuration loader", () => {
     it.each(STACKS)("%s: every address the stack mentions is declared in it", (stack) => {
       expect(unresolvedReferences(readStack(outdir, stack))).toEqual([]);
     });
+
+    it.each(STACKS)("%s: requires the Terraform CLI and provider versions the versions module states", (stack) => {
+      const tfBlock = readStack(outdir, stack).terraform as { required_version?: string; required_providers: Record<string, { version: string }> };
+      expect(tfBlock.required_version).toBe(`>= ${TERRAFORM_CLI.minimumVersion}`);
+      for (const [name, p] of Object.entries(tfBlock.required_providers)) {
+        expect([name, p.version]).toEqual([name, TERRAFORM_PROVIDERS[name as keyof typeof TERRAFORM_PROVIDERS]]);
+      }
+    });
+  });
+
+  it("stops at once on a Terraform older than the stacks require (the requirement is read)", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tf-version-"));
+    try {
+      writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ terraform: { required_version: ">= 99.0.0" } }));
+      expect(loadWithTerraform(tf, dir).errors.join("\n")).toContain("Unsupported Terraform Core version");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is the version the README asks deployers for", () => {
+    const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const asked = [...readme.matchAll(/Terraform (\d+\.\d+) or newer/g)].map((m) => m[1]);
+    expect(asked.length).toBeGreaterThan(0);
+    for (const v of asked) expect(`${v}.0`).toBe(TERRAFORM_CLI.minimumVersion);
   });
 });
 

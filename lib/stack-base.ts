@@ -8,6 +8,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { Config } from "./config";
 import { commonTags } from "./naming";
 import { normalizeStaticReferences } from "./terraform-json";
+import { TERRAFORM_CLI } from "./versions";
 
 /** Stack names as users type them (`cdktf deploy network cluster`). */
 export const STACK_NAMES = {
@@ -43,6 +44,8 @@ export abstract class ProjectStack extends TerraformStack {
     } else {
       new LocalBackend(this, { path: localStatePath(config, stackName) });
     }
+    // An older Terraform stops at once with "Unsupported Terraform Core version" instead of failing on a feature.
+    this.addOverride("terraform.required_version", `>= ${TERRAFORM_CLI.minimumVersion}`);
     new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: commonTags(config) }] });
   }
 

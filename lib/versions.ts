@@ -134,6 +134,12 @@ export const IMAGES = {
   pause: "registry.k8s.io/pause:3.9",
 } as const;
 
+/**
+ * The oldest Terraform CLI the stacks accept (their `required_version`):
+ * 1.10 brought the S3 backend's native state locking (`use_lockfile`).
+ */
+export const TERRAFORM_CLI = { minimumVersion: "1.10.0" } as const;
+
 /** Terraform providers, as pinned by the prebuilt @cdktf/provider-* packages (for docs). */
 export const TERRAFORM_PROVIDERS = {
   aws: "6.25.0",

@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { envName, settingPaths } from "../lib/config";
 import { PORTS } from "../lib/ports";
-import { CHARTS, IMAGES, KUBERNETES, LINKERD, LINKERD_DASHBOARDS, TERRAFORM_PROVIDERS, UBUNTU } from "../lib/versions";
+import { CHARTS, IMAGES, KUBERNETES, LINKERD, LINKERD_DASHBOARDS, TERRAFORM_CLI, TERRAFORM_PROVIDERS, UBUNTU } from "../lib/versions";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -75,6 +75,7 @@ export function versionsTable(): string {
     ...Object.values(CHARTS).map((c): [string, string] => [`Helm chart ${c.chart} (${c.repository})`, c.version]),
     ["Bookinfo images", `${IMAGES.bookinfo.registry}/examples-bookinfo-*:${IMAGES.bookinfo.tag}`],
     ["Load client (traffic generator, benchmark)", IMAGES.fortio],
+    ["Terraform CLI (oldest accepted)", TERRAFORM_CLI.minimumVersion],
     ...Object.entries(TERRAFORM_PROVIDERS).map(([name, v]): [string, string] => [`Terraform provider hashicorp/${name}`, v]),
     ["Linkerd Grafana dashboards (grafana.com id @ revision)", Object.entries(LINKERD_DASHBOARDS).map(([n, d]) => `${n} ${d.gnetId}@${d.revision}`).join(", ")],
   ];
