@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 # Tools the tests run for real: shell linting, how cloud-init reads the user-data,
 # Prometheus rule checks and unit tests, Alertmanager config checks,
 # certificates for the local test servers, jq (the node-cleanup script's JSON
-# tool, run in its tests), and GNU time for `npm run bench`.
-DEBIAN_PACKAGES=(shellcheck cloud-init prometheus prometheus-alertmanager openssl jq time)
+# tool, run in its tests), GNU time for `npm run bench`, and systemd for
+# `systemd-analyze verify` of the units the user-data writes.
+DEBIAN_PACKAGES=(shellcheck cloud-init prometheus prometheus-alertmanager openssl jq time systemd)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -1,0 +1,434 @@
+/**
+ * Each node's user-data, exactly as synthesized, run end to end under bash in
+ * a scratch root with every external command faked (helpers/userdata-harness.ts):
+ * the order of side effects, the files written, the arguments passed, and
+ * the failure paths. The golden files show that the text changed; these
+ * tests show that the script still does its job.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
+import { parseAllDocuments } from "yaml";
+import { oneResource, synthApp, testConfig } from "./helpers/synth";
+import { describeWith, itWith, requireTool } from "./helpers/tools";
+import {
+  commandLine,
+  defaultScenario,
+  EXAMPLE_JOIN_TOKEN,
+  EXAMPLE_PUBLIC_IP,
+  runBootstrap,
+  verifyUnits,
+  type Run,
+  type Scenario,
+} from "./helpers/userdata-harness";
+import { PORTS } from "../lib/ports";
+import { TEMPLATE_DIR } from "../stacks/cluster/userdata/render";
+import { etcdBackupScript, nodeCleanupScript, refreshJoinTokenScript, workerUserData } from "../stacks/cluster/userdata/bootstrap";
+import { controlPlanePrivateIp, parameterNames } from "../stacks/cluster/settings";
+
+const bash = requireTool("bash", "bash");
+const openssl = requireTool("openssl", "openssl");
+const systemdAnalyze = requireTool("systemd-analyze", "systemd");
+
+const app = synthApp();
+const config = app.config;
+const params = parameterNames(config);
+const cluster = app.stack("cluster");
+/** What cloud-init hands to bash: the control plane's gzip'd user-data, a worker's plain one. */
+const controlPlaneScript = gunzipSync(Buffer.from(String(oneResource(cluster, "aws_instance").user_data_base64), "base64")).toString("utf8");
+const workerScript = Buffer.from(String(oneResource(cluster, "aws_launch_template").user_data), "base64").toString("utf8");
+
+/** A worker's instance metadata (another subnet, another instance than the control plane). */
+const WORKER_IMDS = { "local-ipv4": "10.0.2.20", "placement/availability-zone": `${config.region}c`, "instance-id": "i-0fedcba9876543210" };
+/** The kubeadm package version pkgs.k8s.io publishes for a Kubernetes release: `<version>-1.1` (design notes; apt-cache madison on pkgs.k8s.io). */
+const PACKAGE_VERSION = `${config.cluster.kubernetesVersion}-1.1`;
+const TIMERS = ["k8s-refresh-join-token", "k8s-etcd-backup", "k8s-node-cleanup"] as const;
+
+function scenario(extra: Scenario = {}, base = defaultScenario(config)): Scenario {
+  return { ...base, ...extra, ssm: { ...base.ssm, ...extra.ssm }, imds: { ...base.imds, ...extra.imds } };
+}
+
+/** `sha256:<hex>` of the DER SubjectPublicKeyInfo of a PEM certificate, computed here (not by the script). */
+function spkiHash(pem: string): string {
+  const spki = new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" });
+  return `sha256:${createHash("sha256").update(spki).digest("hex")}`;
+}
+
+function yamlDocs(text: string | undefined): Array<Record<string, any>> {
+  if (text === undefined) throw new Error("no file");
+  return parseAllDocuments(text).map((d) => d.toJS() as Record<string, any>);
+}
+
+/** A readonly value of a rendered script's header. */
+function headerValue(script: string, name: string): string {
+  const m = new RegExp(`^readonly ${name}='([^']*)'$`, "m").exec(script);
+  if (!m) throw new Error(`no ${name} in the script header`);
+  return m[1] as string;
+}
+
+/** A timespan as systemd parses it, in seconds (`systemd-analyze timespan`). */
+function systemdSeconds(span: string): number {
+  const out = execFileSync(systemdAnalyze as string, ["timespan", span], { encoding: "utf8" });
+  const us = /μs:\s*(\d+)/.exec(out);
+  if (!us) throw new Error(`systemd-analyze timespan printed no μs for ${span}: ${out}`);
+  return Number(us[1]) / 1e6;
+}
+
+/** A key of a unit file's section, as written (last assignment wins, as in systemd). */
+function unitValue(unit: string | undefined, key: string): string | undefined {
+  const values = (unit ?? "").split("\n").filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
+  return values[values.length - 1];
+}
+
+/** The calls starting with these prefixes happen in this order (each found after the one before it). */
+function expectOrder(run: Run, ...prefixes: string[]): void {
+  const lines = run.calls.map(commandLine);
+  let from = 0;
+  for (const p of prefixes) {
+    const i = lines.findIndex((l, n) => n >= from && l.startsWith(p));
+    expect({ call: p, afterThePreviousOne: i >= 0 }).toEqual({ call: p, afterThePreviousOne: true });
+    from = i + 1;
+  }
+}
+
+describeWith(bash && openssl && systemdAnalyze)("control-plane user-data, run end to end", () => {
+  let run: Run;
+  beforeAll(() => {
+    run = runBootstrap(controlPlaneScript, scenario());
+  });
+
+  it("finishes with exit 0 and says the control plane is ready", () => {
+    expect({ status: run.status, stderr: run.status === 0 ? "" : run.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(run.stderr).toMatch(/control plane ready for workers/);
+  });
+
+  it("loads br_netfilter before applying the sysctls, so the bridge settings take effect", () => {
+    expectOrder(run, "modprobe overlay", "modprobe br_netfilter", "sysctl --system");
+    expect(run.state("sysctls")).toEqual(
+      expect.arrayContaining(["net.bridge.bridge-nf-call-iptables=1", "net.bridge.bridge-nf-call-ip6tables=1", "net.ipv4.ip_forward=1"]),
+    );
+    // And again at every boot.
+    expect(run.file("/etc/modules-load.d/kubernetes.conf")?.split("\n")).toEqual(expect.arrayContaining(["overlay", "br_netfilter"]));
+  });
+
+  it("turns swap off now and for every boot, leaving the other fstab lines alone", () => {
+    expect(run.indexOf("swapoff -a")).toBeGreaterThanOrEqual(0);
+    expect(run.indexOf("swapoff -a")).toBeLessThan(run.indexOf("systemctl enable kubelet"));
+    const fstab = (run.file("/etc/fstab") ?? "").split("\n");
+    expect(fstab).toContain("#/swap.img\tnone\tswap\tsw\t0\t0");
+    expect(fstab).toContain("LABEL=cloudimg-rootfs\t/\t ext4\tdiscard,commit=30,errors=remount-ro\t0 1");
+  });
+
+  it("writes containerd's configuration before restarting it, and containerd loads SystemdCgroup = true", () => {
+    expect(run.file("/etc/containerd/config.toml")).toMatch(/^\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.runc\.options\]\n {2}SystemdCgroup = true$/m);
+    expectOrder(run, "systemctl restart containerd", "containerd config dump");
+  });
+
+  it("syncs the clock before anything that checks a certificate", () => {
+    expectOrder(run, "systemctl enable --now chrony", "chronyc waitsync", "aws ssm get-parameter", "kubeadm init");
+  });
+
+  it("installs kubelet, kubeadm and kubectl pinned from the pkgs.k8s.io repository whose key it stored, and holds them", () => {
+    const key = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg";
+    expect(run.file(key)).toMatch(/^dearmored:-----BEGIN PGP PUBLIC KEY BLOCK-----/);
+    const minor = config.cluster.kubernetesVersion.split(".").slice(0, 2).join(".");
+    expect(run.file("/etc/apt/sources.list.d/kubernetes.list")).toBe(`deb [signed-by=${key}] https://pkgs.k8s.io/core:/stable:/v${minor}/deb/ /\n`);
+    expect(run.state("package-versions")).toEqual(["kubelet", "kubeadm", "kubectl"].map((p) => `${p}=${PACKAGE_VERSION}`));
+    expect(run.state("held")).toEqual(["kubelet", "kubeadm", "kubectl"]);
+    // (curl and gpg run in one pipeline, in either order.)
+    expectOrder(run, `curl -fsSL https://pkgs.k8s.io/core:/stable:/v${minor}/deb/Release.key`, "apt-get -q -o DPkg::Lock::Timeout=300 update", "apt-get -q -y -o DPkg::Lock::Timeout=300 install --no-install-recommends kubelet=");
+  });
+
+  it("reads its addresses over IMDSv2 and every parameter in the cluster's region", () => {
+    for (const c of run.callsTo("aws ssm")) expect(c.args.slice(2, 4)).toEqual(["--region", config.region]);
+    expect(run.callsTo("aws ssm get-parameter").map((c) => c.args[5])).toEqual([params.caCert, params.caKey, params.controlPlanePublicIp, params.joinToken]);
+    expect(run.indexOf("snap install aws-cli --classic")).toBeLessThan(run.indexOf("aws ssm"));
+  });
+
+  it("puts the cluster CA from SSM in place for kubeadm, the key readable by root only", () => {
+    const ssm = defaultScenario(config).ssm;
+    expect(run.file("/etc/kubernetes/pki/ca.crt")).toBe(`${ssm[params.caCert]}\n`);
+    expect(run.file("/etc/kubernetes/pki/ca.key")).toBe(`${ssm[params.caKey]}\n`);
+    expect([run.mode("/etc/kubernetes/pki/ca.crt"), run.mode("/etc/kubernetes/pki/ca.key"), run.mode("/etc/kubernetes/pki")]).toEqual(["644", "600", "700"]);
+    expect(run.indexOf("kubeadm init")).toBeGreaterThan(run.indexOf(`aws ssm get-parameter --region ${config.region} --name ${params.caKey}`));
+  });
+
+  it("hands kubeadm init a private file holding the token, addresses and provider ID the node read, then removes it", () => {
+    const [init, clusterConfig] = yamlDocs(run.captured("kubeadm-init.yaml"));
+    expect(run.captured("kubeadm-init.yaml.mode")?.trim()).toBe("600");
+    expect(init?.bootstrapTokens?.[0]?.token).toBe(EXAMPLE_JOIN_TOKEN);
+    expect(init?.nodeRegistration?.kubeletExtraArgs?.["provider-id"] ?? init?.nodeRegistration?.kubeletExtraArgs).toEqual(`aws:///${config.region}a/i-0123456789abcdef0`);
+    expect(clusterConfig?.apiServer?.certSANs).toEqual([EXAMPLE_PUBLIC_IP, controlPlanePrivateIp(config)]);
+    expect(run.callsTo("kubeadm init").map(commandLine)).toEqual(["kubeadm init --config /etc/kubernetes/kubeadm-init.yaml --skip-token-print"]);
+    expect(run.file("/etc/kubernetes/kubeadm-init.yaml")).toBeUndefined();
+  });
+
+  it("never puts the join token or the CA key on a command line", () => {
+    const lines = run.calls.map(commandLine).join("\n");
+    expect(lines).not.toContain(EXAMPLE_JOIN_TOKEN);
+    expect(lines).not.toContain("BEGIN PRIVATE KEY");
+    expect(run.stderr + run.stdout).not.toContain(EXAMPLE_JOIN_TOKEN);
+  });
+
+  it("installs each timer's helper exactly as rendered, executable, and enables and starts every timer after a daemon-reload", () => {
+    const helpers: Record<(typeof TIMERS)[number], string> = {
+      "k8s-refresh-join-token": refreshJoinTokenScript(config),
+      "k8s-etcd-backup": etcdBackupScript(config),
+      "k8s-node-cleanup": nodeCleanupScript(config),
+    };
+    for (const name of TIMERS) {
+      expect(run.file(`/usr/local/sbin/${name}`)).toBe(helpers[name]);
+      expect(run.mode(`/usr/local/sbin/${name}`)).toBe("755");
+      expect(run.callsTo(`systemctl enable --now ${name}.timer`)).toHaveLength(1);
+    }
+    expect(run.state("enabled")).toEqual(expect.arrayContaining(TIMERS.map((t) => `${t}.timer`)));
+    expect(run.state("started")).toEqual(expect.arrayContaining(TIMERS.map((t) => `${t}.timer`)));
+    expect(run.state("started-stale")).toEqual([]);
+  });
+
+  it("writes units that systemd-analyze verify accepts without a single warning", () => {
+    const units = TIMERS.flatMap((t) => [`/etc/systemd/system/${t}.service`, `/etc/systemd/system/${t}.timer`]);
+    expect(verifyUnits(systemdAnalyze as string, run, units)).toEqual({ status: 0, output: "" });
+  });
+
+  it("refreshes the join token well before it expires: a worker always finds one valid for its whole join window", () => {
+    const timer = run.file("/etc/systemd/system/k8s-refresh-join-token.timer");
+    const period = systemdSeconds(unitValue(timer, "OnUnitActiveSec") ?? "missing");
+    const jitter = systemdSeconds(unitValue(timer, "RandomizedDelaySec") ?? "0");
+    // The lifetime the helper actually asks kubeadm for.
+    const refresh = runBootstrap(run.file("/usr/local/sbin/k8s-refresh-join-token") as string, scenario({ packages: ["kubeadm", "aws-cli"] }));
+    const ttlArg = refresh.callsTo("kubeadm token create")[0]?.args[3] ?? "missing";
+    const ttl = systemdSeconds(ttlArg);
+    const joinWindow = Number(headerValue(workerScript, "JOIN_TIMEOUT_SECONDS"));
+    // The newest token is at most period + jitter old; it must outlive a worker's whole join attempt.
+    expect(ttl - period - jitter).toBeGreaterThanOrEqual(joinWindow);
+  });
+});
+
+describeWith(bash && openssl && systemdAnalyze)("the control plane's timer helpers, run as installed", () => {
+  let installed: Run;
+  beforeAll(() => {
+    installed = runBootstrap(controlPlaneScript, scenario());
+  });
+  const helper = (name: string) => installed.file(`/usr/local/sbin/${name}`) as string;
+
+  it("refresh: stores the token kubeadm created in the join-token parameter, passed through a file, and leaves no file behind", () => {
+    const r = runBootstrap(helper("k8s-refresh-join-token"), scenario({ packages: ["kubeadm", "aws-cli"], env: { FAKE_NEW_TOKEN: "k3n9zq.0f1e2d3c4b5a6978" } }));
+    expect(r.status).toBe(0);
+    expect(r.ssm(params.joinToken)).toBe("k3n9zq.0f1e2d3c4b5a6978");
+    expect(r.calls.map(commandLine).join("\n")).not.toContain("k3n9zq.0f1e2d3c4b5a6978");
+    const put = r.callsTo("aws ssm put-parameter")[0];
+    expect(put?.args).toEqual(expect.arrayContaining(["--name", params.joinToken, "--type", "SecureString", "--overwrite", "--region", config.region]));
+    expect(readdir(r, "/tmp")).toEqual([]);
+  });
+
+  it("refresh: gives up with a failure, after its retries, when SSM never takes the token", () => {
+    const r = runBootstrap(helper("k8s-refresh-join-token"), scenario({ packages: ["kubeadm", "aws-cli"], fail: { "aws ssm put-parameter": "always" } }));
+    expect(r.status).not.toBe(0);
+    expect(r.callsTo("aws ssm put-parameter").length).toBeGreaterThan(1);
+    expect(r.ssm(params.joinToken)).toBe(EXAMPLE_JOIN_TOKEN);
+  });
+
+  it("refresh: stores nothing when kubeadm prints no token", () => {
+    const r = runBootstrap(helper("k8s-refresh-join-token"), scenario({ packages: ["kubeadm", "aws-cli"], env: { FAKE_NEW_TOKEN: "" } }));
+    expect(r.status).not.toBe(0);
+    expect(r.callsTo("aws ssm put-parameter")).toEqual([]);
+  });
+
+  it("etcd backup: checks the snapshot, then uploads that file to the location SSM names, and removes the local copy", () => {
+    const r = runBootstrap(helper("k8s-etcd-backup"), scenario({ packages: ["cri-tools", "aws-cli"] }));
+    expect({ status: r.status, stderr: r.status === 0 ? "" : r.stderr }).toEqual({ status: 0, stderr: "" });
+    const save = r.calls.findIndex((c) => c.cmd === "crictl" && c.args.includes("save"));
+    const status = r.calls.findIndex((c) => c.cmd === "crictl" && c.args.includes("etcdutl"));
+    expect(save).toBeGreaterThanOrEqual(0);
+    expect(save).toBeLessThan(status);
+    expect(status).toBeLessThan(r.indexOf("aws s3 cp"));
+    const [cp] = r.callsTo("aws s3 cp");
+    const location = defaultScenario(config).ssm[params.etcdBackupLocation] as string;
+    const snapshot = r.calls[save]?.args.at(-1) as string;
+    expect(cp?.args.at(-2)).toBe(snapshot);
+    expect(cp?.args.at(-1)).toBe(`${location}${path.basename(snapshot).replace(/^backup-/, "")}`);
+    expect(cp?.args).toEqual(expect.arrayContaining(["--region", config.region]));
+    expect(r.state("s3-uploads")).toEqual([cp?.args.at(-1)]);
+    expect(r.file(snapshot)).toBeUndefined();
+  });
+
+  it("etcd backup: a snapshot that fails its integrity check is never uploaded, and the run fails", () => {
+    const r = runBootstrap(helper("k8s-etcd-backup"), scenario({ packages: ["cri-tools", "aws-cli"], fail: { "etcdutl snapshot status": "always" } }));
+    expect(r.status).not.toBe(0);
+    expect(r.callsTo("aws s3 cp")).toEqual([]);
+    expect(readdir(r, "/var/lib/etcd")).toEqual([]);
+  });
+
+  it("etcd backup: fails when the upload never succeeds, and when no etcd container runs", () => {
+    const upload = runBootstrap(helper("k8s-etcd-backup"), scenario({ packages: ["cri-tools", "aws-cli"], fail: { "aws s3 cp": "always" } }));
+    expect(upload.status).not.toBe(0);
+    expect(upload.callsTo("aws s3 cp").length).toBeGreaterThan(1);
+    const noEtcd = runBootstrap(helper("k8s-etcd-backup"), scenario({ packages: ["cri-tools", "aws-cli"], fail: { "crictl ps": "always" } }));
+    expect(noEtcd.status).not.toBe(0);
+    expect(noEtcd.stderr).toMatch(/no running etcd container/);
+  });
+});
+
+function readdir(run: Run, dir: string): string[] {
+  const out = spawnSync("ls", ["-A", path.join(run.root, dir)], { encoding: "utf8" });
+  return out.stdout.split("\n").filter((l) => l.length > 0);
+}
+
+describeWith(bash && openssl)("worker user-data, run end to end", () => {
+  const workerScenario = (extra: Scenario = {}) => scenario({ ...extra, imds: { ...WORKER_IMDS, ...extra.imds } });
+  let run: Run;
+  beforeAll(() => {
+    run = runBootstrap(workerScript, workerScenario());
+  });
+
+  it("finishes with exit 0 after joining", () => {
+    expect({ status: run.status, stderr: run.status === 0 ? "" : run.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(run.stderr).toMatch(/joined the cluster as a worker/);
+  });
+
+  it("probes the API server at the control plane's address on the port from the port table, trusting only the CA it wrote", () => {
+    const ca = defaultScenario(config).ssm[params.caCert] as string;
+    expect(run.file("/etc/kubeadm-bootstrap/ca.crt")).toBe(`${ca}\n`);
+    const probes = run.calls.filter((c) => c.cmd === "curl" && String(c.args.at(-1)).endsWith("/livez"));
+    expect(probes.map((c) => c.args.at(-1))).toEqual([`https://${controlPlanePrivateIp(config)}:${PORTS.kubeApiServer.port}/livez`]);
+    expect(probes[0]?.args).toEqual(expect.arrayContaining(["--cacert", "/etc/kubeadm-bootstrap/ca.crt"]));
+    expectOrder(run, `aws ssm get-parameter --region ${config.region} --name ${params.caCert}`, "curl -fsS --max-time 5 --cacert", "kubeadm join");
+  });
+
+  it("pins the hash of the CA it wrote, with the token SSM holds, in a private file it removes after the join", () => {
+    const [join] = yamlDocs(run.captured("kubeadm-join.yaml"));
+    const ca = run.file("/etc/kubeadm-bootstrap/ca.crt") as string;
+    expect(join?.discovery?.bootstrapToken).toEqual({
+      apiServerEndpoint: `${controlPlanePrivateIp(config)}:${PORTS.kubeApiServer.port}`,
+      token: EXAMPLE_JOIN_TOKEN,
+      caCertHashes: [spkiHash(ca)],
+    });
+    expect(join?.nodeRegistration?.kubeletExtraArgs?.["provider-id"] ?? join?.nodeRegistration?.kubeletExtraArgs).toEqual(`aws:///${config.region}c/i-0fedcba9876543210`);
+    expect(run.captured("kubeadm-join.yaml.mode")?.trim()).toBe("600");
+    expect(run.file("/etc/kubeadm-bootstrap/join.yaml")).toBeUndefined();
+  });
+
+  it("never reads the CA key, and never puts the token on a command line", () => {
+    expect(run.calls.map(commandLine).join("\n")).not.toContain(params.caKey);
+    expect(run.calls.map(commandLine).join("\n")).not.toContain(EXAMPLE_JOIN_TOKEN);
+  });
+
+  it("with a CA whose key differs from the one the hash pins, the pinned hash follows the CA file SSM served", () => {
+    const ecdsa = readFileSync(path.join(__dirname, "fixtures", "cluster", "ca-ecdsa.crt"), "utf8");
+    const r = runBootstrap(workerScript, workerScenario({ ssm: { [params.caCert]: ecdsa.trimEnd() }, caCert: ecdsa }));
+    expect(r.status).toBe(0);
+    expect(yamlDocs(r.captured("kubeadm-join.yaml"))[0]?.discovery?.bootstrapToken?.caCertHashes).toEqual([spkiHash(ecdsa)]);
+    expect(spkiHash(ecdsa)).not.toBe(spkiHash(defaultScenario(config).caCert));
+  });
+});
+
+describeWith(bash && openssl)("failure paths", () => {
+  /** Five minutes, the shortest join window config allows: the failing loops stay short. */
+  const shortWorker = workerUserData(testConfig({ cluster: { readinessTimeoutMinutes: 5 } }));
+  const workerScenario = (extra: Scenario = {}) => scenario({ ...extra, imds: WORKER_IMDS });
+
+  it("every network call is retried: both nodes finish when each network call fails once before it succeeds", () => {
+    for (const script of [controlPlaneScript, workerScript]) {
+      const r = runBootstrap(script, { ...scenario({ imds: script === workerScript ? WORKER_IMDS : {} }), env: { K8S_FLAKY: "1" } });
+      expect({ status: r.status, stderr: r.status === 0 ? "" : r.stderr.slice(-2000) }).toEqual({ status: 0, stderr: "" });
+      // The failures did happen: apt, the key download, the snap, IMDS, SSM (and the worker's probe and join).
+      const failed = r.state("flaky-failures").join("\n");
+      for (const call of ["apt-get -q -o DPkg::Lock::Timeout=300 update", "curl -fsSL https://pkgs.k8s.io", "snap install aws-cli", "http://169.254.169.254/latest/meta-data/instance-id", `--name ${params.caCert}`]) {
+        expect(failed).toContain(call);
+      }
+      if (script === workerScript) for (const call of ["/livez", "kubeadm join"]) expect(failed).toContain(call);
+    }
+  });
+
+  it("a worker whose API server never answers gives up at its deadline, without a join", () => {
+    const r = runBootstrap(shortWorker, workerScenario({ fail: { "curl livez": "always" } }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/FATAL: the API server at 10\.0\.1\.10:6443 did not answer within 300s/);
+    expect(r.callsTo("kubeadm join")).toEqual([]);
+    // One probe every 15 s over 300 s.
+    const probes = r.callsTo("curl -fsS --max-time 5 --cacert").length;
+    expect(probes).toBeGreaterThanOrEqual(19);
+    expect(probes).toBeLessThanOrEqual(21);
+  });
+
+  it("a worker whose join never succeeds resets after each attempt, reads the token anew each time, and fails at its deadline", () => {
+    const r = runBootstrap(shortWorker, workerScenario({ fail: { "kubeadm join": "always" } }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/FATAL: could not join the cluster within 300s/);
+    const joins = r.callsTo("kubeadm join").length;
+    expect(joins).toBeGreaterThan(5);
+    expect(r.callsTo("kubeadm reset --force").length).toBe(joins);
+    expect(r.callsTo(`aws ssm get-parameter --region ${config.region} --name ${params.joinToken}`).length).toBe(joins);
+  });
+
+  it("a worker that never gets the CA stops before probing or joining, with no CA file", () => {
+    const r = runBootstrap(workerScript, workerScenario({ fail: { [`aws ssm get-parameter ${params.caCert}`]: "always" } }));
+    expect(r.status).not.toBe(0);
+    expect(r.callsTo(`aws ssm get-parameter --region ${config.region} --name ${params.caCert}`)).toHaveLength(30);
+    expect(r.calls.filter((c) => c.cmd === "kubeadm" || String(c.args.at(-1)).endsWith("/livez"))).toEqual([]);
+    expect(r.file("/etc/kubeadm-bootstrap/ca.crt")).toBeUndefined();
+  });
+
+  it("the control plane stops before kubeadm init when the parameter holds no bootstrap token", () => {
+    const r = runBootstrap(controlPlaneScript, scenario({ ssm: { [params.joinToken]: "not-a-token" } }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`FATAL: the parameter ${params.joinToken} does not hold a bootstrap token`);
+    expect(r.callsTo("kubeadm")).toEqual([]);
+  });
+
+  it("the control plane stops when the clock never synchronises", () => {
+    const r = runBootstrap(controlPlaneScript, scenario({ fail: { "chronyc waitsync": "always" } }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("FATAL: the clock did not synchronise");
+    expect(r.callsTo("kubeadm")).toEqual([]);
+  });
+});
+
+describeWith(bash)("retry (functions.sh)", () => {
+  const functions = readFileSync(path.join(TEMPLATE_DIR, "functions.sh"), "utf8");
+  const script = (body: string) => `#!/bin/bash\nset -euo pipefail\n${functions}\n${body}\n`;
+
+  it("returns the command's last failure status after the last attempt, waiting twice as long each time", () => {
+    const r = runBootstrap(script(`if retry 4 5 bash -c 'exit 7'; then echo SUCCEEDED; else echo "FAILED $?"; fi`));
+    expect(r.stdout.trim()).toBe("FAILED 7");
+    expect(r.callsTo("sleep").map((c) => c.args[0])).toEqual(["5", "10", "20"]);
+  });
+
+  it("returns success as soon as the command succeeds, caps the wait at 60 s", () => {
+    const r = runBootstrap(script(`calls=0\nflaky() { calls=$((calls + 1)); ((calls > 8)); }\nretry 10 20 flaky\necho "done after $calls"`));
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe("done after 9");
+    expect(r.callsTo("sleep").map((c) => c.args[0])).toEqual(["20", "40", "60", "60", "60", "60", "60", "60"]);
+  });
+
+  it("stops a strict-mode script at a call that exhausts its attempts", () => {
+    const r = runBootstrap(script(`retry 2 1 false\necho "not reached"`));
+    expect(r.status).toBe(1);
+    expect(r.stdout).not.toContain("not reached");
+  });
+});
+
+describe("the harness itself", () => {
+  const shellcheck = requireTool("shellcheck", "shellcheck");
+
+  itWith(shellcheck)("its recorder passes shellcheck", () => {
+    const r = spawnSync(shellcheck as string, ["--shell=bash", "--severity=style", "--format=gcc", path.join(__dirname, "helpers", "userdata-harness", "recorder.sh")], { encoding: "utf8" });
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  itWith(bash)("runs no command it does not know: an unknown command is not found", () => {
+    const r = runBootstrap("#!/bin/bash\nset -euo pipefail\nreboot\n");
+    expect(r.status).toBe(127);
+  });
+
+  itWith(bash)("writes into the scratch root, never the real /etc", () => {
+    const r = runBootstrap("#!/bin/bash\nset -euo pipefail\ncat >/etc/harness-probe <<'EOF'\n/etc/stays-as-written\nEOF\n");
+    expect(r.status).toBe(0);
+    expect(r.file("/etc/harness-probe")).toBe("/etc/stays-as-written\n");
+    expect(spawnSync("test", ["-e", "/etc/harness-probe"]).status).not.toBe(0);
+  });
+});
