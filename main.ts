@@ -5,8 +5,9 @@
  *
  * `buildApp` is what tests call with their own App and config.
  */
-import { App } from "cdktf";
-import { CONTEXT_KEY, ConfigError, loadConfig, type Config } from "./lib/config";
+import { Annotations, App, TerraformStack } from "cdktf";
+import { DISABLE_STACK_TRACE_IN_METADATA } from "cdktf/lib/annotations";
+import { ConfigError, loadConfig, type Config } from "./lib/config";
 import { NetworkStack } from "./stacks/network/network-stack";
 import { ClusterStack } from "./stacks/cluster/cluster-stack";
 import { PlatformStack } from "./stacks/platform/platform-stack";
@@ -27,13 +28,34 @@ export function buildApp(app: App, config: Config): ProjectStacks {
   return { network, cluster, platform, apps };
 }
 
+/**
+ * Run by the cdktf CLI (which sets this variable), the app reports problems as
+ * error annotations: the CLI prints each once and stops before Terraform runs.
+ * Written to stderr instead, the CLI would echo every line twice (as it
+ * arrives, then again in its own error box).
+ */
+const UNDER_CDKTF_CLI = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS === "true";
+
+/** Synthesizes only a `config` stack carrying one error annotation per problem. */
+export function synthConfigProblems(app: App, problems: readonly string[]): void {
+  app.node.setContext(DISABLE_STACK_TRACE_IN_METADATA, true);
+  const stack = new TerraformStack(app, "config");
+  for (const p of problems) Annotations.of(stack).addError(p);
+  app.synth();
+}
+
 function main(): void {
   const app = new App();
+  const warn = (m: string) => (UNDER_CDKTF_CLI ? console.log(`warning: ${m}`) : console.warn(`warning: ${m}`));
   let config: Config;
   try {
-    config = loadConfig({ context: app.node.tryGetContext(CONTEXT_KEY), env: process.env });
+    config = loadConfig({ appContext: app.node.getAllContext() as Record<string, unknown>, env: process.env, warn });
   } catch (e) {
     if (e instanceof ConfigError) {
+      if (UNDER_CDKTF_CLI) {
+        synthConfigProblems(app, e.problems.map((p) => `invalid configuration: ${p}`));
+        return;
+      }
       console.error(e.message);
       process.exit(1);
     }

@@ -22,9 +22,9 @@ describe("etcd backup and node cleanup configuration", () => {
   it("takes every setting from the environment too", () => {
     const c = loadConfig({
       env: {
-        MESH_CLUSTER__ETCD_BACKUP__INTERVAL_MINUTES: "30",
-        MESH_CLUSTER__ETCD_BACKUP__EXISTING_BUCKET: "acme-etcd-backups",
-        MESH_CLUSTER__DEAD_NODE_CLEANUP__NOT_READY_MINUTES: "20",
+        K8S_MESH_CLUSTER__ETCD_BACKUP__INTERVAL_MINUTES: "30",
+        K8S_MESH_CLUSTER__ETCD_BACKUP__EXISTING_BUCKET: "acme-etcd-backups",
+        K8S_MESH_CLUSTER__DEAD_NODE_CLEANUP__NOT_READY_MINUTES: "20",
       },
     }).cluster;
     expect(c.etcdBackup).toMatchObject({ intervalMinutes: 30, existingBucket: "acme-etcd-backups" });
@@ -39,9 +39,9 @@ describe("etcd backup and node cleanup configuration", () => {
     [{ etcdBackup: { noncurrentRetentionDays: 5000 } }, "cluster.etcdBackup.noncurrentRetentionDays: got 5000; must be at most 3650 days"],
     [
       { etcdBackup: { existingBucket: "My_Bucket" } },
-      `cluster.etcdBackup.existingBucket: got "My_Bucket"; must be the name of an existing S3 bucket (3-63 lowercase letters, digits, '.', '-')`,
+      `cluster.etcdBackup.existingBucket: got "My_Bucket"; must be the name of an existing S3 bucket (3-63 lowercase letters, digits, '.', '-'); to leave it unset, use null (or an empty K8S_MESH_CLUSTER__ETCD_BACKUP__EXISTING_BUCKET)`,
     ],
-    [{ etcdBackup: { enabled: "yes" } }, 'cluster.etcdBackup.enabled: got "yes"; Invalid input: expected boolean, received string'],
+    [{ etcdBackup: { enabled: "yes" } }, 'cluster.etcdBackup.enabled: got "yes"; must be true or false'],
     [{ deadNodeCleanup: { notReadyMinutes: 1 } }, "cluster.deadNodeCleanup.notReadyMinutes: got 1; must be at least 5 minutes (a rebooting node is NotReady for a few minutes)"],
     [{ deadNodeCleanup: { notReadyMinutes: 1441 } }, "cluster.deadNodeCleanup.notReadyMinutes: got 1441; must be at most 1440 minutes"],
   ])("refuses %j with one exact message", (override, message) => {

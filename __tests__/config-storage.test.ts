@@ -20,8 +20,8 @@ describe("storage settings", () => {
   });
 
   it("are read from environment variables", () => {
-    expect(envName(["platform", "monitoring", "prometheusVolumeGiB"])).toBe("MESH_PLATFORM__MONITORING__PROMETHEUS_VOLUME_GIB");
-    const c = loadConfig({ env: { MESH_PLATFORM__MONITORING__PROMETHEUS_VOLUME_GIB: "100", MESH_PLATFORM__MONITORING__RETENTION_SIZE: "80GB" } });
+    expect(envName(["platform", "monitoring", "prometheusVolumeGiB"])).toBe("K8S_MESH_PLATFORM__MONITORING__PROMETHEUS_VOLUME_GIB");
+    const c = loadConfig({ env: { K8S_MESH_PLATFORM__MONITORING__PROMETHEUS_VOLUME_GIB: "100", K8S_MESH_PLATFORM__MONITORING__RETENTION_SIZE: "80GB" } });
     expect(c.platform.monitoring.prometheusVolumeGiB).toBe(100);
     expect(c.platform.monitoring.retentionSize).toBe("80GB");
   });

@@ -15,7 +15,7 @@ describe("configuration", () => {
   it("takes cdktf.json context over defaults and environment variables over both", () => {
     const config = loadConfig({
       context: { cluster: { workers: { count: 3 } }, region: "us-east-1", availabilityZones: ["us-east-1a", "us-east-1b"] },
-      env: { MESH_CLUSTER__WORKERS__COUNT: "4", MESH_ACCESS__ADMIN_CIDRS: "203.0.113.7/32, 198.51.100.0/24", MESH_APPS__REVIEWS_WEIGHTS: '{"v1":0,"v3":1}' },
+      env: { K8S_MESH_CLUSTER__WORKERS__COUNT: "4", K8S_MESH_ACCESS__ADMIN_CIDRS: "203.0.113.7/32, 198.51.100.0/24", K8S_MESH_APPS__REVIEWS_WEIGHTS: '{"v1":0,"v3":1}' },
     });
     expect(config.cluster.workers.count).toBe(4);
     expect(config.region).toBe("us-east-1");
@@ -25,14 +25,14 @@ describe("configuration", () => {
   });
 
   it("reads an empty environment value as null for settings that may be unset", () => {
-    expect(loadConfig({ context: { access: { sshKeyName: "ops" } }, env: { MESH_ACCESS__SSH_KEY_NAME: "" } }).access.sshKeyName).toBeNull();
+    expect(loadConfig({ context: { access: { sshKeyName: "ops" } }, env: { K8S_MESH_ACCESS__SSH_KEY_NAME: "" } }).access.sshKeyName).toBeNull();
   });
 
   it("names an environment variable for every setting", () => {
     const names = settingPaths().map((s) => envName(s.path));
-    expect(names).toContain("MESH_CLUSTER__WORKERS__COUNT");
-    expect(names).toContain("MESH_NODE_PORTS__GRAFANA");
-    expect(names).toContain("MESH_TAGS");
+    expect(names).toContain("K8S_MESH_CLUSTER__WORKERS__COUNT");
+    expect(names).toContain("K8S_MESH_NODE_PORTS__GRAFANA");
+    expect(names).toContain("K8S_MESH_TAGS");
     expect(new Set(names).size).toBe(names.length);
   });
 
@@ -69,7 +69,8 @@ describe("configuration", () => {
         `access.adminCidrs: got ${JSON.stringify(MANY_SLASH_16S)}; must cover at most 16777216 addresses (a /8) together; they cover 16842752 (set access.allowBroadAdminCidrs to true if you mean it)`,
       ],
       ["a non-https IP lookup URL", { access: { publicIpLookupUrl: "http://checkip.amazonaws.com" } }, `access.publicIpLookupUrl: got "http://checkip.amazonaws.com"; must be an https:// URL that answers with the caller's IPv4`],
-      ["an unknown setting", { cluster: { wokers: 3 } }, "cluster.wokers: not a setting; allowed here: kubernetesVersion, allowUnsupportedKubernetesVersion, podCidr, serviceCidr, controlPlaneHostNumber, controlPlane, workers, nodeGeneration, readinessTimeoutMinutes, checkVcpuQuota, etcdBackup, deadNodeCleanup"],
+      ["a misspelled setting", { cluster: { wokers: 3 } }, "cluster.wokers: not a setting; did you mean cluster.workers?"],
+      ["an unknown setting", { cluster: { size: 3 } }, `cluster.size: not a setting; allowed here: ${Object.keys(DEFAULT_CONFIG.cluster).join(", ")}`],
       ["an instance type that is not one", { cluster: { workers: { instanceType: "large" } } }, 'cluster.workers.instanceType: got "large"; must be an EC2 instance type such as t3.large'],
       ["a root volume too small", { cluster: { controlPlane: { rootVolumeGiB: 8 } } }, "cluster.controlPlane.rootVolumeGiB: got 8; must be at least 20 GiB (images, etcd, logs)"],
       ["a control-plane address AWS reserves", { cluster: { controlPlaneHostNumber: 2 } }, "cluster.controlPlaneHostNumber: got 2; must be between 4 and 254: a usable address of the first subnet 10.0.1.0/24"],
@@ -111,17 +112,17 @@ describe("configuration", () => {
       expect(problems(context)).toEqual([expected]);
     });
 
-    it("an environment variable that is not a setting", () => {
-      expect(problems({}, { MESH_WORKER_COUNT: "3" })[0]).toMatch(/^MESH_WORKER_COUNT: not a setting; allowed: .*MESH_CLUSTER__WORKERS__COUNT/);
+    it("an environment variable that is not a setting, with the closest name only", () => {
+      expect(problems({}, { K8S_MESH_WORKER_COUNT: "3" })).toEqual(["K8S_MESH_WORKER_COUNT: not a setting; did you mean K8S_MESH_CLUSTER__WORKERS__COUNT?"]);
     });
 
     it("an environment value of the wrong type", () => {
-      expect(problems({}, { MESH_CLUSTER__WORKERS__COUNT: "two" })).toEqual(['MESH_CLUSTER__WORKERS__COUNT: got "two"; allowed: a number']);
-      expect(problems({}, { MESH_ACCESS__ALLOW_PUBLIC_NODE_PORTS: "yes" })).toEqual(['MESH_ACCESS__ALLOW_PUBLIC_NODE_PORTS: got "yes"; allowed: true or false']);
+      expect(problems({}, { K8S_MESH_CLUSTER__WORKERS__COUNT: "two" })).toEqual(['K8S_MESH_CLUSTER__WORKERS__COUNT: got "two"; must be a number']);
+      expect(problems({}, { K8S_MESH_ACCESS__ALLOW_PUBLIC_NODE_PORTS: "yes" })).toEqual(['K8S_MESH_ACCESS__ALLOW_PUBLIC_NODE_PORTS: got "yes"; must be true or false']);
     });
 
     it("a context that is not an object", () => {
-      expect(problems("workers=3")).toEqual(['context.config: got "workers=3"; allowed: an object of settings']);
+      expect(problems("workers=3")).toEqual(['context.config: got "workers=3"; must be an object of settings, such as {"region": "us-east-1"}']);
     });
   });
 

@@ -65,7 +65,7 @@ describeWith(terraform)("plan-time checks of the account", () => {
         message:
           "availabilityZones: region ap-northeast-2 has no zone ap-northeast-2e that this account can use. " +
           "Its zones are: ap-northeast-2a, ap-northeast-2b, ap-northeast-2c, ap-northeast-2d. " +
-          "Set availabilityZones (MESH_AVAILABILITY_ZONES) to zones from that list.",
+          "Set availabilityZones (K8S_MESH_AVAILABILITY_ZONES) to zones from that list.",
       });
     });
   });
@@ -135,7 +135,7 @@ describeWith(terraform)("plan-time checks of the account", () => {
           "That is the account's limit, not its free capacity: vCPUs of instances already running count against it too. " +
           "Raise it in the Service Quotas console (Amazon EC2, L-1216C47A) or with: aws service-quotas request-service-quota-increase " +
           "--region ap-northeast-2 --service-code ec2 --quota-code L-1216C47A --desired-value <vCPUs>; or use smaller instance types or fewer workers. " +
-          "Where servicequotas:GetServiceQuota is denied, set cluster.checkVcpuQuota (MESH_CLUSTER__CHECK_VCPU_QUOTA=false) to skip this check.",
+          "Where servicequotas:GetServiceQuota is denied, set cluster.checkVcpuQuota (K8S_MESH_CLUSTER__CHECK_VCPU_QUOTA=false) to skip this check.",
       });
     });
 

@@ -240,7 +240,7 @@ describeWith(openssl)("npm run verify against a local stand-in platform", () => 
 
   it("expects the node count and traffic edges from the configuration", async () => {
     const p = await platform({ api: { [PROM_PATHS.mtls]: { json: FIXTURES.prom["mtls-missing-ratings"] } } });
-    const r = await verify([...flags(p), "--json"], {}, { MESH_CLUSTER__WORKERS__COUNT: "3", MESH_APPS__REVIEWS_WEIGHTS: '{"v1":1,"v2":0,"v3":0}' });
+    const r = await verify([...flags(p), "--json"], {}, { K8S_MESH_CLUSTER__WORKERS__COUNT: "3", K8S_MESH_APPS__REVIEWS_WEIGHTS: '{"v1":1,"v2":0,"v3":0}' });
     const c = byId(r);
     expect(c.nodes!.evidence).toContain("expected 4");
     expect(c.mtls!.status).toBe("pass");
@@ -251,8 +251,8 @@ describeWith(openssl)("npm run verify against a local stand-in platform", () => 
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('--timeout: got "soon"; allowed: a number greater than 0') });
     expect((await verify(["--frobnicate"])).code).toBe(2);
     expect((await verify(["--context", "x"])).stderr).toContain("--context: needs --kubeconfig");
-    const cfg = await verify([], {}, { MESH_CLUSTER__WORKERS__COUNT: "many" });
-    expect(cfg).toMatchObject({ code: 2, stderr: expect.stringContaining("MESH_CLUSTER__WORKERS__COUNT") });
+    const cfg = await verify([], {}, { K8S_MESH_CLUSTER__WORKERS__COUNT: "many" });
+    expect(cfg).toMatchObject({ code: 2, stderr: expect.stringContaining("K8S_MESH_CLUSTER__WORKERS__COUNT") });
     const help = await verify(["--help"]);
     expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining("--kubeconfig <path>") });
   });

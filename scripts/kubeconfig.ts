@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { OUTPUT_NAMES, readStackOutputs, StackOutputsError } from "../lib/stack-outputs";
 import { STACK_NAMES } from "../lib/stack-base";
-import { CONTEXT_KEY, ConfigError, loadConfig } from "../lib/config";
+import { ConfigError, loadConfig } from "../lib/config";
 
 export interface KubeconfigInput {
   readonly clusterName: string;
@@ -59,9 +59,9 @@ export function writeKubeconfig(file: string, text: string): void {
 function main(): void {
   const file = path.resolve(process.argv[2] ?? "kubeconfig");
   try {
-    // The same configuration the app synthesizes from: cdktf.json context, then MESH_* variables.
+    // The same configuration the app synthesizes from: cdktf.json context, then K8S_MESH_* variables.
     const cdktfJson = JSON.parse(readFileSync("cdktf.json", "utf8")) as { context?: Record<string, unknown> };
-    const config = loadConfig({ context: cdktfJson.context?.[CONTEXT_KEY], env: process.env });
+    const config = loadConfig({ appContext: cdktfJson.context ?? {}, env: process.env });
     const outputs = readStackOutputs(STACK_NAMES.cluster);
     writeKubeconfig(file, buildKubeconfig(kubeconfigInputFromOutputs(outputs, config.name)));
   } catch (e) {

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { CONTEXT_KEY, ConfigError, durationSeconds, loadConfig, type Config } from "../lib/config";
+import { ConfigError, durationSeconds, loadConfig, type Config } from "../lib/config";
 import { PORTS } from "../lib/ports";
 import { OUTPUT_NAMES, readStackOutputs as readOutputsWithTerraform } from "../lib/stack-outputs";
 import type { StackName } from "../lib/stack-base";
@@ -43,7 +43,7 @@ Options:
 
 Environment:
   ${GRAFANA_PASSWORD_ENV}   Grafana admin password (default: the platform stack's grafana_admin_password output)
-  MESH_*                    the same configuration overrides used at deploy time (expected node count, weights...)
+  K8S_MESH_*                the same configuration overrides used at deploy time (expected node count, weights...)
 
 Exit status: 0 all checks passed; 1 a check failed or was skipped; 2 usage or configuration error.
 `;
@@ -126,16 +126,16 @@ export function parseCli(argv: readonly string[]): CliOptions {
   };
 }
 
-/** The project's configuration, as `cdktf synth` sees it (cdktf.json context + MESH_* variables). */
+/** The project's configuration, as `cdktf synth` sees it (cdktf.json context + K8S_MESH_* variables). */
 export function projectConfig(cwd: string, env: Record<string, string | undefined>): Config {
-  let context: unknown;
+  let appContext: Record<string, unknown>;
   try {
     const cdktf = JSON.parse(readFileSync(path.join(cwd, "cdktf.json"), "utf8")) as { context?: Record<string, unknown> };
-    context = cdktf.context?.[CONTEXT_KEY];
+    appContext = cdktf.context ?? {};
   } catch {
-    context = undefined; // no cdktf.json here: defaults and environment only
+    appContext = {}; // no cdktf.json here: defaults and environment only
   }
-  return loadConfig({ context, env });
+  return loadConfig({ appContext, env });
 }
 
 export function expectations(config: Config, opts: Pick<CliOptions, "certMinDays">): Expectations {

@@ -72,7 +72,7 @@ export const configSchema = z.strictObject({
     message: "must be an availability zone name such as ap-northeast-2a",
   })),
   tags: z.record(
-    z.string().min(1).max(128),
+    z.string().min(1, { message: "must have keys of 1-128 characters (AWS tag key limit)" }).max(128, { message: "must have keys of 1-128 characters (AWS tag key limit)" }),
     z.string().max(256, { message: "must be at most 256 characters (AWS tag value limit)" }),
   ),
   backend: z.strictObject({
@@ -100,7 +100,11 @@ export const configSchema = z.strictObject({
     publicIpLookupUrl: z.url({ protocol: /^https$/, message: "must be an https:// URL that answers with the caller's IPv4" }),
     allowPublicNodePorts: z.boolean(),
     allowBroadAdminCidrs: z.boolean(),
-    sshKeyName: z.string().min(1).max(255).nullable(),
+    sshKeyName: z
+      .string()
+      .min(1, { message: "must be the name of an EC2 key pair (1-255 characters)" })
+      .max(255, { message: "must be the name of an EC2 key pair (1-255 characters)" })
+      .nullable(),
   }),
   nodePorts: z.strictObject({ bookinfo: nodePort, grafana: nodePort }),
   cluster: z.strictObject({
@@ -242,136 +246,233 @@ export const MIN_ADMIN_PREFIX = 16;
 /** The most addresses all admin CIDRs together may cover without access.allowBroadAdminCidrs: a /8. */
 export const MAX_ADMIN_ADDRESSES = 2 ** 24;
 
-/** Rules that relate settings to each other; run only once every field is valid. */
-export function crossFieldProblems(c: Config): RuleProblem[] {
-  const problems: RuleProblem[] = [];
-  const add = (path: string, message: string) => problems.push({ path, message });
+/** Records a problem found by a cross-field rule. */
+export type AddProblem = (path: string, message: string) => void;
 
+/**
+ * A rule that relates settings to each other. Keep each rule small: while any
+ * setting it reads is itself invalid, the rule is skipped (the field's own
+ * problem is reported instead), and the other rules still run. Add a rule as
+ * a new entry here.
+ */
+export type CrossFieldRule = (c: Config, add: AddProblem) => void;
+
+export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   // Region and zones.
-  if (c.availabilityZones.length < 2) add("availabilityZones", "must list at least 2 availability zones");
-  c.availabilityZones.forEach((az, i) => {
-    if (!az.startsWith(c.region)) add(`availabilityZones[${i}]`, `must be a zone of region ${c.region}, e.g. ${c.region}a`);
-  });
-  if (new Set(c.availabilityZones).size !== c.availabilityZones.length) add("availabilityZones", "must not repeat a zone");
+  (c, add) => {
+    if (c.availabilityZones.length < 2) add("availabilityZones", "must list at least 2 availability zones");
+  },
+  (c, add) => {
+    c.availabilityZones.forEach((az, i) => {
+      if (!az.startsWith(c.region)) add(`availabilityZones[${i}]`, `must be a zone of region ${c.region}, e.g. ${c.region}a`);
+    });
+  },
+  (c, add) => {
+    if (new Set(c.availabilityZones).size !== c.availabilityZones.length) add("availabilityZones", "must not repeat a zone");
+  },
 
   // Subnets.
-  const subnets = c.network.publicSubnetCidrs;
-  if (subnets.length !== c.availabilityZones.length) {
-    add("network.publicSubnetCidrs", `must list one subnet per availability zone (${c.availabilityZones.length})`);
-  }
-  subnets.forEach((s, i) => {
-    if (!cidrContains(c.network.vpcCidr, s)) add(`network.publicSubnetCidrs[${i}]`, `must lie inside the VPC ${c.network.vpcCidr}`);
-    subnets.slice(0, i).forEach((other, j) => {
-      if (cidrsOverlap(s, other)) add(`network.publicSubnetCidrs[${i}]`, `must not overlap network.publicSubnetCidrs[${j}] (${other})`);
+  (c, add) => {
+    if (c.network.publicSubnetCidrs.length !== c.availabilityZones.length) {
+      add("network.publicSubnetCidrs", `must list one subnet per availability zone (${c.availabilityZones.length})`);
+    }
+  },
+  (c, add) => {
+    const subnets = c.network.publicSubnetCidrs;
+    subnets.forEach((s, i) => {
+      if (!cidrContains(c.network.vpcCidr, s)) add(`network.publicSubnetCidrs[${i}]`, `must lie inside the VPC ${c.network.vpcCidr}`);
     });
-  });
-  const firstSubnet = subnets[0];
-  if (firstSubnet && parseCidr(firstSubnet)) {
-    // AWS reserves the first four addresses and the last one of every subnet.
-    const max = cidrSize(firstSubnet) - 2;
-    const n = c.cluster.controlPlaneHostNumber;
-    if (n < 4 || n > max) add("cluster.controlPlaneHostNumber", `must be between 4 and ${max}: a usable address of the first subnet ${firstSubnet}`);
-  }
+  },
+  (c, add) => {
+    const subnets = c.network.publicSubnetCidrs;
+    subnets.forEach((s, i) => {
+      subnets.slice(0, i).forEach((other, j) => {
+        if (cidrsOverlap(s, other)) add(`network.publicSubnetCidrs[${i}]`, `must not overlap network.publicSubnetCidrs[${j}] (${other})`);
+      });
+    });
+  },
+  (c, add) => {
+    const firstSubnet = c.network.publicSubnetCidrs[0];
+    if (firstSubnet && parseCidr(firstSubnet)) {
+      // AWS reserves the first four addresses and the last one of every subnet.
+      const max = cidrSize(firstSubnet) - 2;
+      const n = c.cluster.controlPlaneHostNumber;
+      if (n < 4 || n > max) add("cluster.controlPlaneHostNumber", `must be between 4 and ${max}: a usable address of the first subnet ${firstSubnet}`);
+    }
+  },
 
   // Pod and service networks.
-  if (cidrsOverlap(c.cluster.podCidr, c.network.vpcCidr)) add("cluster.podCidr", `must not overlap the VPC ${c.network.vpcCidr}`);
-  if (cidrsOverlap(c.cluster.serviceCidr, c.network.vpcCidr)) add("cluster.serviceCidr", `must not overlap the VPC ${c.network.vpcCidr}`);
-  if (cidrsOverlap(c.cluster.serviceCidr, c.cluster.podCidr)) add("cluster.serviceCidr", `must not overlap cluster.podCidr ${c.cluster.podCidr}`);
+  (c, add) => {
+    if (cidrsOverlap(c.cluster.podCidr, c.network.vpcCidr)) add("cluster.podCidr", `must not overlap the VPC ${c.network.vpcCidr}`);
+  },
+  (c, add) => {
+    if (cidrsOverlap(c.cluster.serviceCidr, c.network.vpcCidr)) add("cluster.serviceCidr", `must not overlap the VPC ${c.network.vpcCidr}`);
+  },
+  (c, add) => {
+    if (cidrsOverlap(c.cluster.serviceCidr, c.cluster.podCidr)) add("cluster.serviceCidr", `must not overlap cluster.podCidr ${c.cluster.podCidr}`);
+  },
 
   // Access: nothing but the NodePorts may ever be open to the world, and nothing broad unless asked for.
-  const broad = "(set access.allowBroadAdminCidrs to true if you mean it)";
-  c.access.adminCidrs.forEach((a, i) => {
-    const bits = parseCidr(a)?.bits;
-    if (bits === 0) {
-      add(
-        `access.adminCidrs[${i}]`,
-        "must not be a /0: the API server and SSH are never open to the internet (to open only the NodePorts, set access.allowPublicNodePorts)",
-      );
-    } else if (bits !== undefined && bits < MIN_ADMIN_PREFIX && !c.access.allowBroadAdminCidrs) {
-      add(`access.adminCidrs[${i}]`, `must be a /${MIN_ADMIN_PREFIX} or narrower: it opens the API server and the NodePorts to ${2 ** (32 - bits)} addresses ${broad}`);
+  (c, add) => {
+    const broad = "(set access.allowBroadAdminCidrs to true if you mean it)";
+    c.access.adminCidrs.forEach((a, i) => {
+      const bits = parseCidr(a)?.bits;
+      if (bits === 0) {
+        add(
+          `access.adminCidrs[${i}]`,
+          "must not be a /0: the API server and SSH are never open to the internet (to open only the NodePorts, set access.allowPublicNodePorts)",
+        );
+      } else if (bits !== undefined && bits < MIN_ADMIN_PREFIX && !c.access.allowBroadAdminCidrs) {
+        add(`access.adminCidrs[${i}]`, `must be a /${MIN_ADMIN_PREFIX} or narrower: it opens the API server and the NodePorts to ${2 ** (32 - bits)} addresses ${broad}`);
+      }
+    });
+  },
+  (c, add) => {
+    const broad = "(set access.allowBroadAdminCidrs to true if you mean it)";
+    const covered = cidrUnionSize(c.access.adminCidrs.filter((a) => parseCidr(a)?.bits !== 0)); // a /0 is reported above
+    if (covered === 2 ** 32) {
+      add("access.adminCidrs", "must not cover every IPv4 address: together they open the API server to the internet, as a /0 would");
+    } else if (covered > MAX_ADMIN_ADDRESSES && !c.access.allowBroadAdminCidrs) {
+      add("access.adminCidrs", `must cover at most ${MAX_ADMIN_ADDRESSES} addresses (a /8) together; they cover ${covered} ${broad}`);
     }
-  });
-  const covered = cidrUnionSize(c.access.adminCidrs.filter((a) => parseCidr(a)?.bits !== 0)); // a /0 is reported above
-  if (covered === 2 ** 32) {
-    add("access.adminCidrs", "must not cover every IPv4 address: together they open the API server to the internet, as a /0 would");
-  } else if (covered > MAX_ADMIN_ADDRESSES && !c.access.allowBroadAdminCidrs) {
-    add("access.adminCidrs", `must cover at most ${MAX_ADMIN_ADDRESSES} addresses (a /8) together; they cover ${covered} ${broad}`);
-  }
+  },
 
   // NodePorts.
-  if (c.nodePorts.bookinfo === c.nodePorts.grafana) add("nodePorts.grafana", `must differ from nodePorts.bookinfo (${c.nodePorts.bookinfo})`);
+  (c, add) => {
+    if (c.nodePorts.bookinfo === c.nodePorts.grafana) add("nodePorts.grafana", `must differ from nodePorts.bookinfo (${c.nodePorts.bookinfo})`);
+  },
 
   // Kubernetes version window.
-  const minor = Number(kubernetesMinor(c.cluster.kubernetesVersion).split(".")[1]);
-  const { min, max } = KUBERNETES.linkerdSupportedMinors;
-  if ((minor < min || minor > max) && !c.cluster.allowUnsupportedKubernetesVersion) {
-    add(
-      "cluster.kubernetesVersion",
-      `must be 1.${min}.x to 1.${max}.x: Linkerd stable-2.14 supports only those minors ` +
-        "(set cluster.allowUnsupportedKubernetesVersion to true to deploy another version at your own risk)",
-    );
-  } else {
-    const unreleased = unreleasedKubernetesVersion(c.cluster.kubernetesVersion);
-    if (unreleased) add("cluster.kubernetesVersion", unreleased);
-  }
+  (c, add) => {
+    const minor = Number(kubernetesMinor(c.cluster.kubernetesVersion).split(".")[1]);
+    const { min, max } = KUBERNETES.linkerdSupportedMinors;
+    if ((minor < min || minor > max) && !c.cluster.allowUnsupportedKubernetesVersion) {
+      add(
+        "cluster.kubernetesVersion",
+        `must be 1.${min}.x to 1.${max}.x: Linkerd stable-2.14 supports only those minors ` +
+          "(set cluster.allowUnsupportedKubernetesVersion to true to deploy another version at your own risk)",
+      );
+    } else {
+      const unreleased = unreleasedKubernetesVersion(c.cluster.kubernetesVersion);
+      if (unreleased) add("cluster.kubernetesVersion", unreleased);
+    }
+  },
 
   // etcd backups: the lifecycle rule must leave at least two snapshots in the bucket.
-  const backup = c.cluster.etcdBackup;
-  if (backup.retentionDays * 1440 < 2 * backup.intervalMinutes) {
-    add("cluster.etcdBackup.retentionDays", `must keep at least two snapshots: at least ${Math.ceil((2 * backup.intervalMinutes) / 1440)} days with cluster.etcdBackup.intervalMinutes ${backup.intervalMinutes}`);
-  }
-  if (!backup.enabled && backup.existingBucket !== null) {
-    add("cluster.etcdBackup.existingBucket", "must be unset when cluster.etcdBackup.enabled is false (no snapshot would be uploaded to it)");
-  }
+  (c, add) => {
+    const backup = c.cluster.etcdBackup;
+    if (backup.retentionDays * 1440 < 2 * backup.intervalMinutes) {
+      add("cluster.etcdBackup.retentionDays", `must keep at least two snapshots: at least ${Math.ceil((2 * backup.intervalMinutes) / 1440)} days with cluster.etcdBackup.intervalMinutes ${backup.intervalMinutes}`);
+    }
+  },
+  (c, add) => {
+    const backup = c.cluster.etcdBackup;
+    if (!backup.enabled && backup.existingBucket !== null) {
+      add("cluster.etcdBackup.existingBucket", "must be unset when cluster.etcdBackup.enabled is false (no snapshot would be uploaded to it)");
+    }
+  },
 
   // Backend.
-  if (c.backend.type === "s3" && !c.backend.s3Bucket) add("backend.s3Bucket", "must be set when backend.type is 's3'");
+  (c, add) => {
+    if (c.backend.type === "s3" && !c.backend.s3Bucket) add("backend.s3Bucket", "must be set when backend.type is 's3'");
+  },
 
   // Linkerd HA: three replicas with required anti-affinity need three workers.
-  if (c.platform.linkerd.highAvailability && c.cluster.workers.count < 3) {
-    add("platform.linkerd.highAvailability", `needs cluster.workers.count of at least 3 (it is ${c.cluster.workers.count}): HA runs 3 replicas on distinct nodes`);
-  }
-  if (c.platform.linkerd.issuerValidityHours > c.platform.linkerd.trustAnchorValidityHours) {
-    add("platform.linkerd.issuerValidityHours", `must not exceed platform.linkerd.trustAnchorValidityHours (${c.platform.linkerd.trustAnchorValidityHours})`);
-  }
-  if (c.platform.linkerd.issuerEarlyRenewalHours >= c.platform.linkerd.issuerValidityHours) {
-    add(
-      "platform.linkerd.issuerEarlyRenewalHours",
-      `must be less than platform.linkerd.issuerValidityHours (${c.platform.linkerd.issuerValidityHours}): otherwise every deploy replaces the issuer`,
-    );
-  }
+  (c, add) => {
+    if (c.platform.linkerd.highAvailability && c.cluster.workers.count < 3) {
+      add("platform.linkerd.highAvailability", `needs cluster.workers.count of at least 3 (it is ${c.cluster.workers.count}): HA runs 3 replicas on distinct nodes`);
+    }
+  },
+  (c, add) => {
+    if (c.platform.linkerd.issuerValidityHours > c.platform.linkerd.trustAnchorValidityHours) {
+      add("platform.linkerd.issuerValidityHours", `must not exceed platform.linkerd.trustAnchorValidityHours (${c.platform.linkerd.trustAnchorValidityHours})`);
+    }
+  },
+  (c, add) => {
+    if (c.platform.linkerd.issuerEarlyRenewalHours >= c.platform.linkerd.issuerValidityHours) {
+      add(
+        "platform.linkerd.issuerEarlyRenewalHours",
+        `must be less than platform.linkerd.issuerValidityHours (${c.platform.linkerd.issuerValidityHours}): otherwise every deploy replaces the issuer`,
+      );
+    }
+  },
 
   // Monitoring.
-  const mesh = durationSeconds(c.platform.monitoring.meshScrapeInterval);
-  if (mesh < 1 || mesh > 5) add("platform.monitoring.meshScrapeInterval", "must be between 1s and 5s (KPI: mesh metrics fresh within 5 s)");
-  if (durationSeconds(c.platform.monitoring.retention) < 3 * 86400) {
-    add("platform.monitoring.retention", "must be at least 3d: the slowest SLO alert window is 3 days");
-  }
+  (c, add) => {
+    const mesh = durationSeconds(c.platform.monitoring.meshScrapeInterval);
+    if (mesh < 1 || mesh > 5) add("platform.monitoring.meshScrapeInterval", "must be between 1s and 5s (KPI: mesh metrics fresh within 5 s)");
+  },
+  (c, add) => {
+    if (durationSeconds(c.platform.monitoring.retention) < 3 * 86400) {
+      add("platform.monitoring.retention", "must be at least 3d: the slowest SLO alert window is 3 days");
+    }
+  },
 
   // Persistent volumes: Prometheus needs headroom beyond its size limit (compaction, WAL).
-  const volumeGiB = c.platform.monitoring.prometheusVolumeGiB;
-  const retentionGiB = prometheusSizeBytes(c.platform.monitoring.retentionSize) / 2 ** 30;
-  if (retentionGiB > volumeGiB * PROMETHEUS_VOLUME_FILL) {
-    add(
-      "platform.monitoring.retentionSize",
-      `must be at most ${Math.round(PROMETHEUS_VOLUME_FILL * 100)} % of platform.monitoring.prometheusVolumeGiB (${volumeGiB} GiB), ` +
-        `i.e. at most ${Math.floor(volumeGiB * PROMETHEUS_VOLUME_FILL)}GB: Prometheus needs room to compact blocks and write its WAL`,
-    );
-  }
-  // The driver takes the volume tags as one comma-separated key=value list.
-  for (const [key, value] of Object.entries(c.tags)) {
-    if (key.toLowerCase().startsWith("aws:")) {
-      add("tags", `must not have a key starting with 'aws:' in any case (${JSON.stringify(key)}): AWS reserves that prefix for its own tags and refuses to set it`);
-    } else if (/[,=]/.test(key)) {
-      add("tags", `must not have a key containing ',' or '=' (${JSON.stringify(key)}): the tags also go to the EBS CSI driver as a key=value,key=value list`);
-    } else if (value.includes(",")) {
-      add(`tags.${key}`, "must not contain ',': the tags also go to the EBS CSI driver as a key=value,key=value list");
+  (c, add) => {
+    const volumeGiB = c.platform.monitoring.prometheusVolumeGiB;
+    const retentionGiB = prometheusSizeBytes(c.platform.monitoring.retentionSize) / 2 ** 30;
+    if (retentionGiB > volumeGiB * PROMETHEUS_VOLUME_FILL) {
+      add(
+        "platform.monitoring.retentionSize",
+        `must be at most ${Math.round(PROMETHEUS_VOLUME_FILL * 100)} % of platform.monitoring.prometheusVolumeGiB (${volumeGiB} GiB), ` +
+          `i.e. at most ${Math.floor(volumeGiB * PROMETHEUS_VOLUME_FILL)}GB: Prometheus needs room to compact blocks and write its WAL`,
+      );
     }
-  }
+  },
+  // The driver takes the volume tags as one comma-separated key=value list.
+  (c, add) => {
+    for (const [key, value] of Object.entries(c.tags)) {
+      if (key.toLowerCase().startsWith("aws:")) {
+        add("tags", `must not have a key starting with 'aws:' in any case (${JSON.stringify(key)}): AWS reserves that prefix for its own tags and refuses to set it`);
+      } else if (/[,=]/.test(key)) {
+        add("tags", `must not have a key containing ',' or '=' (${JSON.stringify(key)}): the tags also go to the EBS CSI driver as a key=value,key=value list`);
+      } else if (value.includes(",")) {
+        add(`tags.${key}`, "must not contain ',': the tags also go to the EBS CSI driver as a key=value,key=value list");
+      }
+    }
+  },
 
   // Traffic split.
-  const weights = Object.values(c.apps.reviewsWeights);
-  if (!weights.some((w) => w > 0)) add("apps.reviewsWeights", "must give at least one reviews version a positive weight");
+  (c, add) => {
+    const weights = Object.values(c.apps.reviewsWeights);
+    if (!weights.some((w) => w > 0)) add("apps.reviewsWeights", "must give at least one reviews version a positive weight");
+  },
+];
 
+/**
+ * Runs every cross-field rule. `invalidPaths` are the settings whose own
+ * rules failed (as `a.b[2].c`): a rule that reads one of them, or anything
+ * inside one, is skipped, so `c` may hold invalid values there.
+ */
+export function crossFieldProblems(c: Config, invalidPaths: readonly string[] = []): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  for (const rule of CROSS_FIELD_RULES) {
+    const found: RuleProblem[] = [];
+    try {
+      rule(guardInvalid(c, new Set(invalidPaths)), (path, message) => found.push({ path, message }));
+    } catch (e) {
+      if (e instanceof ReadsInvalidSetting) continue;
+      throw e;
+    }
+    problems.push(...found);
+  }
   return problems;
+}
+
+class ReadsInvalidSetting extends Error {}
+
+/** A read-only view of `value` that throws ReadsInvalidSetting when a rule reads an invalid setting. */
+function guardInvalid<T>(value: T, invalid: ReadonlySet<string>, path = ""): T {
+  if (invalid.size === 0 || value === null || typeof value !== "object") return value;
+  const isArray = Array.isArray(value);
+  return new Proxy(value as object, {
+    get(target, key, receiver) {
+      const child = Reflect.get(target, key, receiver) as unknown;
+      if (typeof key === "symbol" || !Object.prototype.hasOwnProperty.call(target, key)) return child;
+      const childPath = isArray && /^\d+$/.test(key) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (invalid.has(childPath)) throw new ReadsInvalidSetting(childPath);
+      return guardInvalid(child, invalid, childPath);
+    },
+  }) as T;
 }

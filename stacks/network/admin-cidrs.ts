@@ -44,11 +44,11 @@ export class AdminCidrs extends Construct {
         postcondition: [
           {
             condition: "${self.status_code == 200}",
-            errorMessage: `Looking up this machine's public IPv4 at ${access.publicIpLookupUrl} did not answer 200. Set access.adminCidrs (MESH_ACCESS__ADMIN_CIDRS) to the addresses that may reach the cluster.`,
+            errorMessage: `Looking up this machine's public IPv4 at ${access.publicIpLookupUrl} did not answer 200. Set access.adminCidrs (K8S_MESH_ACCESS__ADMIN_CIDRS) to the addresses that may reach the cluster.`,
           },
           {
             condition: "${can(regex(\"^\\\\d{1,3}(\\\\.\\\\d{1,3}){3}$\", trimspace(self.response_body))) && can(cidrhost(format(\"%s/32\", trimspace(self.response_body)), 0))}",
-            errorMessage: `The answer of ${access.publicIpLookupUrl} is not one IPv4 address. Set access.adminCidrs (MESH_ACCESS__ADMIN_CIDRS) to the addresses that may reach the cluster.`,
+            errorMessage: `The answer of ${access.publicIpLookupUrl} is not one IPv4 address. Set access.adminCidrs (K8S_MESH_ACCESS__ADMIN_CIDRS) to the addresses that may reach the cluster.`,
           },
         ],
       },
