@@ -8,6 +8,7 @@ import { ProjectStack, STACK_NAMES } from "../../lib/stack-base";
 import { OUTPUT_NAMES } from "../../lib/stack-outputs";
 import type { NetworkOutputs } from "../network/network-stack";
 import { ClusterKey } from "./cluster-key";
+import { AdminCertParameter } from "./admin-cert-parameter";
 import { ClusterSecrets } from "./cluster-secrets";
 import { ControlPlane } from "./control-plane";
 import { DeadNodeCleanup } from "./dead-node-cleanup";
@@ -43,7 +44,8 @@ export class ClusterStack extends ProjectStack {
     // credentials (the platform stack's IAM user).
     const etcdBackup = cluster.etcdBackup.enabled ? new EtcdBackup(this, "etcd-backup", { config, controlPlaneRole: roles.controlPlane }) : undefined;
     const nodeCleanup = cluster.deadNodeCleanup.enabled ? new DeadNodeCleanup(this, "dead-node-cleanup", { controlPlaneRole: roles.controlPlane }) : undefined;
-    const controlPlaneGrants = [...(etcdBackup?.grants ?? []), ...(nodeCleanup ? [nodeCleanup.policy] : [])];
+    const adminCert = new AdminCertParameter(this, "admin-cert", { config, adminCertPem: secrets.adminCertPem, controlPlaneRole: roles.controlPlane });
+    const controlPlaneGrants = [...(etcdBackup?.grants ?? []), ...(nodeCleanup ? [nodeCleanup.policy] : []), adminCert.parameter, adminCert.grant];
     const generation = new NodeGeneration(this, "node-generation", { generation: cluster.nodeGeneration });
     const images = new Map<string, NodeImage>();
     const imageFor = (instanceType: string) => {

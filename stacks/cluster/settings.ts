@@ -41,6 +41,7 @@ export function parameterNames(config: Pick<Config, "name">): {
   joinToken: string;
   controlPlanePublicIp: string;
   etcdBackupLocation: string;
+  adminCert: string;
 } {
   const prefix = `/${config.name}/cluster`;
   return {
@@ -49,6 +50,7 @@ export function parameterNames(config: Pick<Config, "name">): {
     joinToken: `${prefix}/join-token`,
     controlPlanePublicIp: `${prefix}/control-plane-public-ip`,
     etcdBackupLocation: `${prefix}/etcd-backup-location`,
+    adminCert: `${prefix}/admin-cert`,
   };
 }
 

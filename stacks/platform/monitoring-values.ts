@@ -16,6 +16,22 @@ import { GRAFANA_PROMETHEUS_DATASOURCE, linkerdDashboardProviders, linkerdDashbo
 import { NO_MESH } from "./privileged-namespace";
 import { STORAGE_CLASS } from "../../lib/storage";
 import { grafanaJaegerDatasource } from "./tracing";
+import { NODE_EXPORTER_TEXTFILE } from "../../lib/certificates";
+import { CERT_RULE_GROUP, certificateRuleGroups } from "../../lib/alerting/certificates";
+
+/**
+ * node-exporter's arguments. Setting the list replaces the chart's, so its
+ * two filesystem filters are restated as kube-prometheus-stack 88.5.3 sets
+ * them (charts/kube-prometheus-stack/values.yaml, prometheus-node-exporter.extraArgs),
+ * followed by the textfile folder where the control plane's certificate
+ * renewal writes its expiries (lib/certificates.ts). The folder is read
+ * through the chart's read-only mount of the host's / (hostRootFsMount).
+ */
+export const NODE_EXPORTER_ARGS = [
+  "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/containerd/.+|var/lib/docker/.+|var/lib/kubelet/.+)($|/)",
+  "--collector.filesystem.fs-types-exclude=^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs|erofs)$",
+  `--collector.textfile.directory=${NODE_EXPORTER_TEXTFILE.containerRoot}${NODE_EXPORTER_TEXTFILE.hostDir}`,
+] as const;
 
 /** Value paths of secrets handed to the chart with `set_sensitive`. */
 export const MONITORING_SENSITIVE_VALUE_PATHS = {
@@ -85,6 +101,15 @@ export function kubePrometheusStackValues(config: Config) {
         ...selectors,
         additionalScrapeConfigs: meshScrapeConfigs(config),
       },
+    },
+    // The chart's node-exporter tolerates every NoSchedule taint, so it runs on the control plane too.
+    "prometheus-node-exporter": {
+      hostRootFsMount: { enabled: true },
+      extraArgs: [...NODE_EXPORTER_ARGS],
+    },
+    // Certificate expiry alerts: a rule group of their own (lib/alerting/certificates.ts).
+    additionalPrometheusRulesMap: {
+      [CERT_RULE_GROUP]: { groups: certificateRuleGroups() },
     },
     alertmanager: {
       config: alertmanagerConfig(config),

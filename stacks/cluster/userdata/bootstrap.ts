@@ -18,6 +18,8 @@ import {
   parameterNames,
 } from "../settings";
 import { gzipSync } from "node:zlib";
+import { LINKERD_OBJECTS, NAMESPACES } from "../../../lib/k8s-names";
+import { CERT_CHECK_INTERVAL_MINUTES, CERT_RENEW_BEFORE_DAYS, NODE_EXPORTER_TEXTFILE, STATIC_POD_PAUSE_SECONDS } from "../../../lib/certificates";
 import { renderScript, type ScriptValue } from "./render";
 
 /** Where the snap puts the AWS CLI (cloud-init's PATH may lack /snap/bin). */
@@ -101,6 +103,35 @@ export function nodeCleanupScript(config: Config, awsCli = AWS_CLI_PATH): string
   });
 }
 
+/** Where the certificate renewal reads and writes; a test points them at a scratch folder. */
+export interface CertRenewalPaths {
+  readonly awsCli: string;
+  readonly kubernetesDir: string;
+  readonly textfileDir: string;
+  readonly staticPodPauseSeconds: number;
+}
+
+/** The control plane's certificate renewal and expiry export (run by k8s-cert-renewal.timer). */
+export function certRenewalScript(config: Config, paths: Partial<CertRenewalPaths> = {}): string {
+  return renderScript({
+    description: "Renews kubeadm's certificates before expiry and exports every certificate's expiry (k8s-cert-renewal.timer).",
+    values: {
+      AWS_REGION: config.region,
+      AWS_CLI: paths.awsCli ?? AWS_CLI_PATH,
+      SSM_ADMIN_CERT: parameterNames(config).adminCert,
+      KUBERNETES_DIR: paths.kubernetesDir ?? "/etc/kubernetes",
+      TEXTFILE_DIR: paths.textfileDir ?? NODE_EXPORTER_TEXTFILE.hostDir,
+      TEXTFILE_NAME: NODE_EXPORTER_TEXTFILE.fileName,
+      RENEW_BEFORE_DAYS: CERT_RENEW_BEFORE_DAYS,
+      STATIC_POD_PAUSE_SECONDS: paths.staticPodPauseSeconds ?? STATIC_POD_PAUSE_SECONDS,
+      LINKERD_NAMESPACE: NAMESPACES.linkerd,
+      LINKERD_TRUST_ROOTS_CONFIGMAP: LINKERD_OBJECTS.trustRootsConfigMap,
+      LINKERD_ISSUER_SECRET: LINKERD_OBJECTS.issuerSecret,
+    },
+    templates: ["cert-renewal.sh"],
+  });
+}
+
 /**
  * The control plane's user-data. It holds no apply-time value (the Elastic IP
  * is read from SSM on the node), so the instance receives it gzip-compressed
@@ -115,18 +146,22 @@ export function controlPlaneUserData(config: Config): string {
       SSM_CA_KEY: parameterNames(config).caKey,
       SSM_CONTROL_PLANE_PUBLIC_IP: parameterNames(config).controlPlanePublicIp,
       JOIN_TOKEN_REFRESH_HOURS,
+      CERT_RENEW_BEFORE_DAYS,
+      CERT_CHECK_INTERVAL_MINUTES,
       ...(etcdBackup.enabled ? { ETCD_BACKUP_INTERVAL_MINUTES: etcdBackup.intervalMinutes, ETCD_FIRST_BACKUP_MINUTES } : {}),
       ...(deadNodeCleanup.enabled ? { NODE_CLEANUP_INTERVAL_MINUTES } : {}),
     },
     templates: [
       ...COMMON_TEMPLATES,
       "control-plane.sh",
+      "cert-renewal-setup.sh",
       ...(etcdBackup.enabled ? ["etcd-backup-setup.sh"] : []),
       ...(deadNodeCleanup.enabled ? ["node-cleanup-setup.sh"] : []),
     ],
     blocks: {
       KUBEADM_INIT_CONFIG: kubeadmInitConfig(config),
       REFRESH_JOIN_TOKEN_SCRIPT: refreshJoinTokenScript(config),
+      CERT_RENEWAL_SCRIPT: certRenewalScript(config),
       ...(etcdBackup.enabled ? { ETCD_BACKUP_SCRIPT: etcdBackupScript(config) } : {}),
       ...(deadNodeCleanup.enabled ? { NODE_CLEANUP_SCRIPT: nodeCleanupScript(config) } : {}),
     },

@@ -1,0 +1,110 @@
+/**
+ * The certificate expiry alerts exactly as the platform stack deploys them
+ * (kube-prometheus-stack's additionalPrometheusRulesMap), checked and
+ * unit-tested by the real promtool against
+ * __tests__/fixtures/alerting/certificates.test.yaml; and node-exporter
+ * pointed at the folder the control plane writes the expiries to.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { releaseNamed, synthApp } from "./helpers/synth";
+import { itWith, requireTool } from "./helpers/tools";
+import { RELEASES } from "../lib/k8s-names";
+import { CERT_ALERTS, CERT_RULE_GROUP } from "../lib/alerting/certificates";
+import { CERT_EXPIRY_METRIC, NODE_EXPORTER_TEXTFILE, REQUIRED_CERTIFICATES } from "../lib/certificates";
+import type { AlertingRule, RuleGroup } from "../lib/alerting/slo";
+import { SLO_RULE_GROUP_PREFIX } from "../lib/k8s-names";
+
+const FIXTURE = path.join(__dirname, "fixtures", "alerting", "certificates.test.yaml");
+const RULES_FILE = "certificate-rules.yaml";
+
+interface Values {
+  additionalPrometheusRulesMap?: Record<string, { groups: RuleGroup[] }>;
+  "prometheus-node-exporter"?: { extraArgs?: string[]; hostRootFsMount?: { enabled?: boolean } };
+}
+
+const app = synthApp({});
+const release = releaseNamed(app.stack("platform"), RELEASES.kubePrometheusStack);
+const values = parse((release.body.values as string[])[0] as string) as Values;
+const groups = values.additionalPrometheusRulesMap?.[CERT_RULE_GROUP]?.groups ?? [];
+
+function run(tool: string, args: string[], cwd: string): { code: number; out: string } {
+  const r = spawnSync(tool, args, { cwd, encoding: "utf8" });
+  return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
+}
+
+function workdir(rules: RuleGroup[]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "cert-rules-"));
+  writeFileSync(path.join(dir, RULES_FILE), stringify({ groups: rules }));
+  copyFileSync(FIXTURE, path.join(dir, "certificates.test.yaml"));
+  return dir;
+}
+
+describe("certificate expiry rules as deployed", () => {
+  it("are one group of their own, apart from the SLO rules", () => {
+    expect(groups.map((g) => g.name)).toEqual([CERT_RULE_GROUP]);
+    expect(CERT_RULE_GROUP.startsWith(SLO_RULE_GROUP_PREFIX)).toBe(false);
+  });
+
+  it("watch every certificate the platform needs for absence (kubeadm's, the Terraform admin's, Linkerd's two)", () => {
+    const rules = groups.flatMap((g) => g.rules) as AlertingRule[];
+    const absent = rules.filter((r) => r.alert === CERT_ALERTS.missing).map((r) => r.expr);
+    for (const c of [...REQUIRED_CERTIFICATES.kubeadm, ...REQUIRED_CERTIFICATES.terraformAdmin, ...REQUIRED_CERTIFICATES.linkerd]) {
+      expect(absent).toContain(`absent(${CERT_EXPIRY_METRIC}{certificate="${c}"})`);
+    }
+  });
+
+  it("has node-exporter read the folder the control plane writes to, through the chart's host-root mount", () => {
+    const ne = values["prometheus-node-exporter"];
+    expect(ne?.hostRootFsMount?.enabled).toBe(true);
+    expect(ne?.extraArgs).toContain(`--collector.textfile.directory=/host/root${NODE_EXPORTER_TEXTFILE.hostDir}`);
+    // The chart's own filesystem filters are kept (setting extraArgs replaces them).
+    expect(ne?.extraArgs?.filter((a) => a.startsWith("--collector.filesystem."))).toHaveLength(2);
+  });
+});
+
+describe("certificate expiry rules under promtool", () => {
+  const promtool = requireTool("promtool", "prometheus");
+
+  itWith(promtool)("pass promtool check rules", () => {
+    const dir = workdir(groups);
+    const { code, out } = run(promtool as string, ["check", "rules", RULES_FILE], dir);
+    expect(out).toContain("SUCCESS");
+    expect(out).not.toContain("FAILED");
+    expect(code).toBe(0);
+  });
+
+  itWith(promtool)("pass the unit tests: ticket at 30 days, page at 7, the admin certificate's ticket, stale data, a missing certificate", () => {
+    const dir = workdir(groups);
+    const { code, out } = run(promtool as string, ["test", "rules", "certificates.test.yaml"], dir);
+    expect(out).toContain("SUCCESS");
+    expect(code).toBe(0);
+  });
+
+  itWith(promtool)("fail the unit tests when the page threshold is loosened to 6 days (the tests can fail)", () => {
+    const broken = groups.map((g) => ({
+      ...g,
+      rules: g.rules.map((r) => ("alert" in r && r.alert === CERT_ALERTS.page ? { ...r, expr: r.expr.replace(/< \d+$/, "< 518400") } : r)),
+    }));
+    const dir = workdir(broken);
+    const { code, out } = run(promtool as string, ["test", "rules", "certificates.test.yaml"], dir);
+    expect(code).not.toBe(0);
+    expect(out).toContain("CertificateExpiresIn7Days");
+  });
+
+  itWith(promtool)("fail the unit tests when the stale-data alert looks at another file", () => {
+    const broken = groups.map((g) => ({
+      ...g,
+      rules: g.rules.map((r) => ("alert" in r && r.alert === CERT_ALERTS.stale ? { ...r, expr: r.expr.replace("k8s-certificates", "other") } : r)),
+    }));
+    const { code } = run(promtool as string, ["test", "rules", "certificates.test.yaml"], workdir(broken));
+    expect(code).not.toBe(0);
+  });
+
+  it("reads the fixture the rules are tested with", () => {
+    expect(readFileSync(FIXTURE, "utf8")).toContain(`rule_files: [${RULES_FILE}]`);
+  });
+});
