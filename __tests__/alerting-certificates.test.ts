@@ -2,7 +2,7 @@
  * The certificate expiry alerts exactly as the platform stack deploys them
  * (kube-prometheus-stack's additionalPrometheusRulesMap), checked and
  * unit-tested by the real promtool against
- * __tests__/fixtures/alerting/certificates.test.yaml; and node-exporter
+ * __tests__/fixtures/certificates/expiry-alerts.test.yaml; and node-exporter
  * pointed at the folder the control plane writes the expiries to.
  */
 import { spawnSync } from "node:child_process";
@@ -18,7 +18,7 @@ import { CERT_EXPIRY_METRIC, NODE_EXPORTER_TEXTFILE, REQUIRED_CERTIFICATES } fro
 import type { AlertingRule, RuleGroup } from "../lib/alerting/slo";
 import { SLO_RULE_GROUP_PREFIX } from "../lib/k8s-names";
 
-const FIXTURE = path.join(__dirname, "fixtures", "alerting", "certificates.test.yaml");
+const FIXTURE = path.join(__dirname, "fixtures", "certificates", "expiry-alerts.test.yaml");
 const RULES_FILE = "certificate-rules.yaml";
 
 interface Values {
