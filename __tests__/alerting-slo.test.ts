@@ -12,9 +12,12 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { resourcesOf, synthApp, type SynthesizedStack } from "./helpers/synth";
 import { itWith, requireTool } from "./helpers/tools";
-import { ALERTS, BURN_RATE_ALERTS, RECORDS, SEVERITY, errorBudget, type AlertingRule, type RuleGroup } from "../lib/alerting/slo";
+import { ALERTS, BURN_RATE_ALERTS, LOOKBACK, RECORDS, SEVERITY, errorBudget, sloRuleGroups, type AlertingRule, type RuleGroup } from "../lib/alerting/slo";
 import { SLO_RULE_GROUP_PREFIX, RELEASES } from "../lib/k8s-names";
 import { expectedEdges } from "../lib/bookinfo-graph";
+import { durationSeconds } from "../lib/config";
+import { appsGraph } from "../stacks/apps/apps-stack";
+import { allScenarios } from "../scripts/detection-table";
 
 const FIXTURES = path.join(__dirname, "fixtures", "alerting");
 const RULES_FILE = "bookinfo-slo-rules.yaml";
@@ -77,7 +80,7 @@ describe("SLO PrometheusRule", () => {
     const [r] = prometheusRules(other.stack("apps"));
     const all = alerts(r?.spec.groups ?? []);
     expect(all.find((a) => a.alert === BURN_RATE_ALERTS[0].alert)?.expr).toContain("> 0.144");
-    expect(all.find((a) => a.alert === ALERTS.latency)?.expr).toMatch(/> 250$/);
+    expect(all.find((a) => a.alert === ALERTS.latency)?.expr).toMatch(/> 250\)\n/);
   });
 
   it("expects traffic on exactly the edges the reviews weights use", () => {
@@ -99,6 +102,33 @@ describe("SLO PrometheusRule", () => {
   });
 });
 
+describe("SLO rule evaluation", () => {
+  it("evaluates every group at most every half lookback (Prometheus 3's left-open lookback never loses a recorded series)", () => {
+    const groups = rule?.spec.groups ?? [];
+    expect(groups.length).toBeGreaterThan(0);
+    for (const g of groups) expect([g.name, durationSeconds(g.interval)]).toEqual([g.name, expect.any(Number)]);
+    const tooSlow = groups.filter((g) => durationSeconds(g.interval) > durationSeconds(LOOKBACK) / 2).map((g) => `${g.name} every ${g.interval}`);
+    expect(tooSlow).toEqual([]);
+  });
+
+  it("refuses a caller of productpage that calls anything else (its proxy errors carry no destination)", () => {
+    const graph = appsGraph(app.config);
+    const broken = { ...graph, callEdges: [...graph.callEdges, { from: "traffic-generator", to: "details-v1" }] };
+    expect(() => sloRuleGroups(app.config, broken)).toThrow(/traffic-generator → details-v1: a caller of productpage-v1 calls something else/);
+  });
+
+  it("counts denials only for the callers' mesh identities, and never the admin port's traffic", () => {
+    const text = JSON.stringify(rule?.spec.groups ?? []);
+    expect(text).toContain('client_id=~\\"traffic-generator\\\\\\\\.bookinfo');
+    const inboundReads = (rule?.spec.groups ?? []).flatMap((g) => g.rules).filter((r) => /direction="inbound"|inbound_http_authz_deny_total/.test(r.expr));
+    expect(inboundReads.length).toBeGreaterThan(0);
+    for (const r of inboundReads) {
+      const selectors = [...r.expr.matchAll(/(?:response_total|response_latency_ms_bucket|inbound_http_authz_deny_total)\{[^}]*direction="inbound"[^}]*\}|inbound_http_authz_deny_total\{[^}]*\}/g)].map((m) => m[0]);
+      for (const sel of selectors) expect(sel).toContain('target_port!="4191"');
+    }
+  });
+});
+
 describe("SLO rules under promtool", () => {
   const promtool = requireTool("promtool", "prometheus");
   const dir = mkdtempSync(path.join(tmpdir(), "slo-rules-"));
@@ -115,7 +145,8 @@ describe("SLO rules under promtool", () => {
   itWith(promtool)("passes every promtool unit test (detection times, silence on small error rates, recorded ratios)", async () => {
     expect(tests).toEqual(
       expect.arrayContaining([
-        "productpage-outage.test.yaml",
+        "failure-modes.test.yaml",
+        "first-deploy.test.yaml",
         "error-rates.test.yaml",
         "stale-metrics.test.yaml",
         "recording-rules.test.yaml",
@@ -140,10 +171,43 @@ describe("SLO rules under promtool", () => {
   });
 
   itWith(promtool)("makes promtool fail when a fixture expects the wrong detection time (the tests can fail)", () => {
-    const broken = readFileSync(path.join(dir, "productpage-outage.test.yaml"), "utf8").replace("- eval_time: 61m\n", "- eval_time: 60m\n").replace("- eval_time: 61m30s\n", "- eval_time: 61m\n");
+    const broken = readFileSync(path.join(dir, "failure-modes.test.yaml"), "utf8").replace("- eval_time: 61m\n", "- eval_time: 60m\n").replace("- eval_time: 61m30s\n", "- eval_time: 61m\n");
     writeFileSync(path.join(dir, "broken.yaml"), broken);
     const { code, out } = run(promtool as string, ["test", "rules", "broken.yaml"], dir);
     expect(code).not.toBe(0);
     expect(out).toContain("ProductpageErrorBudgetFastBurn");
+  });
+});
+
+describe("promtool fixtures", () => {
+  const scenarios = allScenarios(FIXTURES);
+
+  it("page every total outage within 5 minutes of its first failed call", () => {
+    const outages = scenarios.filter((s) => s.outage);
+    expect(outages.length).toBeGreaterThanOrEqual(7);
+    const late = outages
+      .map((s) => ({ s: s.name, pages: s.detections.filter((d) => d.severity === SEVERITY.page && d.firesAt !== undefined).map((d) => (d.firesAt as number) - s.onset) }))
+      .filter((o) => o.pages.length === 0 || Math.min(...o.pages) > 300);
+    expect(late).toEqual([]);
+  });
+
+  it("expect silence on a healthy first deploy, at every check, for every alert", () => {
+    const healthy = scenarios.find((s) => s.name.startsWith("a healthy first deploy"));
+    expect(healthy?.detections.map((d) => d.alert).sort()).toEqual(alerts(rule?.spec.groups ?? []).map((a) => a.alert).filter((a, i, all) => all.indexOf(a) === i).sort());
+    expect(healthy?.detections.filter((d) => d.firesAt !== undefined)).toEqual([]);
+  });
+
+  it("cite, above every input series, the source that says a real system exports it", () => {
+    const uncited: string[] = [];
+    for (const f of readdirSync(FIXTURES).filter((x) => x.endsWith(".test.yaml"))) {
+      const lines = readFileSync(path.join(FIXTURES, f), "utf8").split("\n");
+      let cited = false;
+      lines.forEach((line, i) => {
+        if (/^\s*input_series:/.test(line)) cited = false;
+        if (/^\s*#.*(release\/v2\.210\.4|stable-2\.14\.10|kube-state-metrics|stacks\/platform\/mesh-scrape\.ts|linkerd\/app\/)/.test(line)) cited = true;
+        if (/^\s*- series:/.test(line) && !cited) uncited.push(`${f}:${i + 1}`);
+      });
+    }
+    expect(uncited).toEqual([]);
   });
 });

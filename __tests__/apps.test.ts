@@ -120,6 +120,9 @@ describe("Bookinfo", () => {
     expect(args[0]).toBe("load");
     expect(args[args.indexOf("-qps") + 1]).toBe("7");
     expect(args[args.indexOf("-t") + 1]).toBe("0");
+    // Enough connections that 7 calls a second hold while every call waits out the 5 s timeout.
+    expect(args[args.indexOf("-timeout") + 1]).toBe("5s");
+    expect(args[args.indexOf("-c") + 1]).toBe("35");
     expect(args[args.length - 1]).toBe(`http://productpage.${NAMESPACES.bookinfo}:${PORTS.bookinfoHttp.port}/productpage`);
   });
 });
@@ -228,6 +231,19 @@ describe("ordering", () => {
     for (const [id, d] of deployments) {
       expect([id, d.depends_on]).toEqual([id, expect.arrayContaining(policyIds)]);
     }
+  });
+
+  it("starts traffic only after every Bookinfo Deployment, and creates the SLO rules only after every workload (a first deploy pages nothing)", () => {
+    const deployments = Object.entries(resourcesOf(apps, "kubernetes_deployment_v1")) as Array<[string, Obj]>;
+    const generator = deployments.find(([, d]) => d.metadata.name === TRAFFIC_GENERATOR.deployment);
+    const bookinfo = deployments.filter(([, d]) => d.metadata.name !== TRAFFIC_GENERATOR.deployment).map(([id]) => `kubernetes_deployment_v1.${id}`);
+    expect(bookinfo).toHaveLength(6);
+    expect(generator?.[1].depends_on).toEqual(expect.arrayContaining(bookinfo));
+    // Terraform waits for each rollout before it creates what depends on it.
+    for (const [, d] of deployments) expect(d.wait_for_rollout ?? true).toBe(true);
+    const rules = resourcesOf(apps, "kubernetes_manifest")["slo-rules"] as Obj;
+    expect(rules.manifest.kind).toBe("PrometheusRule");
+    expect(rules.depends_on).toEqual(expect.arrayContaining([...bookinfo, `kubernetes_deployment_v1.${generator?.[0]}`]));
   });
 });
 

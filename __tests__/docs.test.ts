@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { renderReadme, settingDescriptions } from "../scripts/docs";
+import { renderAppsDoc, renderReadme, settingDescriptions } from "../scripts/docs";
 import { settingPaths } from "../lib/config";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -9,6 +9,12 @@ describe("documentation", () => {
   it("README's configuration, versions and ports tables match the code (run `npm run docs`)", () => {
     const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
     expect(renderReadme(readme)).toBe(readme);
+  });
+
+  it("docs/apps.md's detection table is the one the promtool tests prove (run `npm run docs`)", () => {
+    const apps = readFileSync(path.join(ROOT, "docs/apps.md"), "utf8");
+    expect(apps).toContain("ProductpageErrorBudgetFastBurn` (page) at 61m30s");
+    expect(renderAppsDoc(apps)).toBe(apps);
   });
 
   it("describes every setting in lib/config/defaults.ts", () => {

@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { envName, settingPaths } from "../lib/config";
 import { PORTS } from "../lib/ports";
 import { CHARTS, IMAGES, KUBERNETES, LINKERD, LINKERD_DASHBOARDS, TERRAFORM_CLI, TERRAFORM_PROVIDERS, UBUNTU } from "../lib/versions";
+import { detectionTable } from "./detection-table";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -92,33 +93,53 @@ export function portsTable(): string {
 
 export const GENERATED: Record<string, () => string> = { config: configTable, versions: versionsTable, ports: portsTable };
 
-/** README text with every generated part rendered anew. */
-export function renderReadme(readme: string): string {
-  let out = readme;
-  for (const [name, render] of Object.entries(GENERATED)) {
+/** Generated parts of docs/apps.md: the detection times the promtool tests prove. */
+export const GENERATED_APPS: Record<string, () => string> = { detection: () => detectionTable() };
+
+function renderParts(file: string, text: string, parts: Record<string, () => string>): string {
+  let out = text;
+  for (const [name, render] of Object.entries(parts)) {
     const begin = `<!-- BEGIN GENERATED: ${name} -->`;
     const end = `<!-- END GENERATED: ${name} -->`;
     const start = out.indexOf(begin);
     const stop = out.indexOf(end);
-    if (start < 0 || stop < start) throw new Error(`README.md lacks the markers ${begin} ... ${end}`);
+    if (start < 0 || stop < start) throw new Error(`${file} lacks the markers ${begin} ... ${end}`);
     out = out.slice(0, start + begin.length) + "\n" + render() + "\n" + out.slice(stop);
   }
   return out;
 }
 
+/** README text with every generated part rendered anew. */
+export function renderReadme(readme: string): string {
+  return renderParts("README.md", readme, GENERATED);
+}
+
+/** docs/apps.md with its detection table rendered anew from the promtool tests. */
+export function renderAppsDoc(text: string): string {
+  return renderParts("docs/apps.md", text, GENERATED_APPS);
+}
+
 function main(): void {
-  const file = path.join(ROOT, "README.md");
-  const current = readFileSync(file, "utf8");
-  const rendered = renderReadme(current);
-  if (process.argv.includes("--check")) {
-    if (rendered !== current) {
-      console.error("README.md is out of date with the code: run `npm run docs`");
-      process.exit(1);
+  const docs: Array<[string, (text: string) => string]> = [
+    ["README.md", renderReadme],
+    ["docs/apps.md", renderAppsDoc],
+  ];
+  let stale = false;
+  for (const [name, render] of docs) {
+    const file = path.join(ROOT, name);
+    const current = readFileSync(file, "utf8");
+    const rendered = render(current);
+    if (process.argv.includes("--check")) {
+      if (rendered !== current) {
+        console.error(`${name} is out of date with the code: run \`npm run docs\``);
+        stale = true;
+      }
+      continue;
     }
-    return;
+    writeFileSync(file, rendered);
+    console.log(rendered === current ? `${name} already up to date` : `${name} updated`);
   }
-  writeFileSync(file, rendered);
-  console.log(rendered === current ? "README.md already up to date" : "README.md updated");
+  if (stale) process.exit(1);
 }
 
 if (require.main === module) main();

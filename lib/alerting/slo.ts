@@ -3,13 +3,29 @@
  * PrometheusRule objects the apps stack deploys and into the rule file the
  * tests hand to promtool.
  *
- * What is measured, and where:
- * - Every Bookinfo deployment's success ratio from its own proxy's inbound
- *   `response_total` (labels `direction`, `classification`).
- * - productpage's availability (the SLO) from its callers' outbound
- *   `response_total`: when productpage is down entirely its own inbound
- *   series stop rather than count errors, while its callers' proxies keep
- *   counting the failures they see.
+ * What is measured, and where (series as linkerd2-proxy v2.210.4, the proxy of
+ * Linkerd stable-2.14.10, exports them; docs/apps.md lists the source files):
+ * - Every Bookinfo deployment's error ratio from its own proxy: inbound
+ *   `response_total` classified `failure` (5xx) plus the requests its
+ *   policy denied (`inbound_http_authz_deny_total`: a denied request never
+ *   reaches the response metrics, and its 403 is no failure to the
+ *   classifier). Series of the proxy's admin port (`target_port` 4191:
+ *   Prometheus' scrapes, the kubelet's probes) are left out.
+ * - productpage's availability (the SLO) from its callers' proxies, in every
+ *   way a call can fail:
+ *   - answered with a 5xx, or failed to connect to an endpoint
+ *     (`response_total{classification="failure"}` with `dst_*` labels: the
+ *     per-endpoint stack counts those);
+ *   - sent to an endpoint and never answered, e.g. the caller gave up after
+ *     its timeout (`request_total` minus `response_total`, same labels);
+ *   - failed before any endpoint was picked: no endpoint at all (pods
+ *     deleted, unready, a Service selector that matches nothing) makes the
+ *     balancer fail fast; those errors carry no `dst_*` label and are
+ *     counted in `outbound_http_errors_total` of the callers, whose only
+ *     destination is productpage (checked against the graph);
+ *   - denied by productpage's policy (`inbound_http_authz_deny_total` on
+ *     productpage's Server for the callers' mesh identities; their 403s
+ *     already count as answered calls).
  * - Multiwindow, multi-burn-rate alerts on that SLI (Google SRE Workbook):
  *   page when the 1h and 5m error ratios exceed 14.4 × the error budget, or
  *   the 6h and 30m ratios exceed 6 ×; ticket when the 3d and 6h ratios
@@ -25,6 +41,7 @@
 import type { Config } from "../config";
 import type { Edge } from "../bookinfo-graph";
 import { BOOKINFO, LINKERD_JOBS, NAMESPACES, SLO_RULE_GROUP_PREFIX } from "../k8s-names";
+import { PORTS } from "../ports";
 
 /** A Prometheus rule as it appears in a rule file / PrometheusRule spec. */
 export interface RecordingRule {
@@ -77,10 +94,29 @@ export const ALERTS = {
   edge: "BookinfoEdgeTrafficMissing",
 } as const;
 
+/**
+ * Prometheus' lookback delta (its default; kube-prometheus-stack does not
+ * change it): how far back an instant query looks for a sample. Since
+ * Prometheus 3 the window is left-open, so a series written exactly one
+ * lookback ago is already gone; every group is evaluated at most every half
+ * lookback, so a reader always finds a sample.
+ */
+export const LOOKBACK = "5m";
 /** Evaluation interval of the fast groups (the short windows need frequent evaluation). */
 export const FAST_GROUP_INTERVAL = "30s";
-/** Evaluation interval of the 6h and 3d recordings (expensive, slow-moving). */
-export const SLOW_GROUP_INTERVAL = "5m";
+/** Evaluation interval of the 6h and 3d recordings (slow-moving; at most half the lookback). */
+export const SLOW_GROUP_INTERVAL = "2m";
+
+/**
+ * How old the bookinfo namespace must be before the alerts on missing
+ * replicas, missing metrics, quiet edges and latency may fire: twice the
+ * Kubernetes provider's 10-minute rollout wait, since a first deploy rolls
+ * out Bookinfo and then the traffic generator (image pulls, JVM start-up),
+ * and Prometheus discovers the new pods only after that. The burn-rate
+ * alerts have no such guard: a first deploy sends no traffic until every
+ * Bookinfo Deployment has rolled out, and the budget counts every failure.
+ */
+export const FIRST_DEPLOY_GRACE_SECONDS = 1200;
 
 /** How long the stale-metrics and missing-replica conditions must hold. */
 export const STALE_FOR = "1m";
@@ -95,7 +131,10 @@ export interface SloGraph {
   readonly callEdges: readonly Edge[];
   /** The edges that should carry traffic with the current weights. */
   readonly expectedEdges: readonly Edge[];
+  /** Deployment → the mesh identity its proxy presents (from its ServiceAccount). */
+  readonly meshIdentityOf: Readonly<Record<string, string>>;
 }
+
 
 /** `1 - 0.999` → `0.001`, without floating-point noise in the rule text. */
 export function errorBudget(slo: number): number {
@@ -106,18 +145,55 @@ function threshold(factor: number, slo: number): string {
   return String(Number((factor * errorBudget(slo)).toPrecision(6)));
 }
 
+/** `{k="v"}`; a value starting with `~` is a regex match, with `!` a negative match. */
 function selector(labels: Record<string, string>): string {
   return `{${Object.entries(labels)
-    .map(([k, v]) => (v.startsWith("~") ? `${k}=~"${v.slice(1)}"` : `${k}="${v}"`))
+    .map(([k, v]) => (v.startsWith("~") ? `${k}=~"${v.slice(1)}"` : v.startsWith("!") ? `${k}!="${v.slice(1)}"` : `${k}="${v}"`))
     .join(", ")}}`;
 }
 
-/** `failed / all` over a window, 0 (not absent) when nothing failed. */
-function errorRatio(base: Record<string, string>, by: readonly string[], window: string): string {
-  const sumBy = `sum by (${by.join(", ")})`;
-  const failed = `${sumBy} (rate(response_total${selector({ ...base, classification: "failure" })}[${window}]))`;
-  const all = `${sumBy} (rate(response_total${selector(base)}[${window}]))`;
-  return `(${failed} or (${all} * 0)) / ${all}`;
+/** Not the proxy admin port (its series count Prometheus' scrapes and the kubelet's probes). */
+const NOT_ADMIN = { target_port: `!${PORTS.linkerdProxyAdmin.port}` };
+
+/**
+ * Per deployment, inbound `(failed responses + denied requests) / (responses
+ * + denied requests)` over a window: 0 (not absent) when nothing failed, and
+ * 1 when every request was denied (no response series at all). The `or`
+ * inside each sum adds both families: a response series always has a
+ * `classification` label and a denial series never has, so none is dropped.
+ */
+function inboundErrorRatio(inbound: Record<string, string>, denied: Record<string, string>, window: string): string {
+  const sumBy = "sum by (namespace, deployment)";
+  const rate = (metric: string, labels: Record<string, string>) => `rate(${metric}${selector(labels)}[${window}])`;
+  const deny = rate("inbound_http_authz_deny_total", denied);
+  const answered = rate("response_total", inbound);
+  const failed = rate("response_total", { ...inbound, classification: "failure" });
+  return `(${sumBy} (${failed} or ${deny}) or ${sumBy} (${answered}) * 0)\n/\n${sumBy} (${answered} or ${deny})`;
+}
+
+interface CallerSeries {
+  /** Callers' outbound per-endpoint series towards the service (`dst_*` labels). */
+  readonly toEndpoints: Record<string, string>;
+  /** The callers' own proxies (for their `outbound_http_errors_total`). */
+  readonly callerProxies: Record<string, string>;
+  /** The service's inbound denials of the callers' identities. */
+  readonly denials: Record<string, string>;
+}
+
+/**
+ * The service's error ratio as its callers experience it over a window:
+ * (5xx or failed connections + unanswered requests + proxy errors before an
+ * endpoint was picked + policy denials) / (responses + unanswered requests +
+ * proxy errors). Each term is 0 when its series do not exist.
+ */
+function callerErrorRatio(s: CallerSeries, window: string): string {
+  const sum = (metric: string, labels: Record<string, string>) => `(sum(rate(${metric}${selector(labels)}[${window}])) or vector(0))`;
+  const failed = sum("response_total", { ...s.toEndpoints, classification: "failure" });
+  const answered = sum("response_total", s.toEndpoints);
+  const unanswered = `clamp_min(${sum("request_total", s.toEndpoints)} - ${answered}, 0)`;
+  const errors = sum("outbound_http_errors_total", s.callerProxies);
+  const denied = sum("inbound_http_authz_deny_total", s.denials);
+  return `clamp_max(\n  (${failed} + ${unanswered} + ${errors} + ${denied})\n/\n  (${answered} + ${unanswered} + ${errors}),\n1)`;
 }
 
 function regexOf(values: readonly string[]): string {
@@ -130,22 +206,40 @@ export function sloRuleGroups(config: Pick<Config, "alerting">, graph: SloGraph)
   const productpage = BOOKINFO.deployments.productpage;
   const proxy = { job: LINKERD_JOBS.proxy, namespace: ns };
 
-  const inbound = { ...proxy, direction: "inbound" };
-  const callers = graph.callEdges.filter((e) => e.to === productpage).map((e) => e.from);
+  const inbound = { ...proxy, direction: "inbound", ...NOT_ADMIN };
+  const callers = [...new Set(graph.callEdges.filter((e) => e.to === productpage).map((e) => e.from))].sort();
   if (callers.length === 0) throw new Error(`the call graph has no caller of ${productpage}: its SLI would be empty`);
-  const outboundToProductpage = {
-    ...proxy,
-    direction: "outbound",
-    deployment: regexOf(callers),
-    dst_namespace: ns,
-    dst_deployment: productpage,
+  // A caller's proxy errors carry no destination: they count for productpage only
+  // because productpage is all its callers call.
+  const elsewhere = graph.callEdges.filter((e) => callers.includes(e.from) && e.to !== productpage);
+  if (elsewhere.length > 0) {
+    throw new Error(
+      `${elsewhere.map((e) => `${e.from} → ${e.to}`).join(", ")}: a caller of ${productpage} calls something else, so its ` +
+        "outbound_http_errors_total (which has no destination label) cannot be counted against productpage",
+    );
+  }
+  const identities = callers.map((c) => {
+    const id = graph.meshIdentityOf[c];
+    if (!id) throw new Error(`caller ${c} of ${productpage} has no mesh identity in the graph`);
+    return id;
+  });
+  const callerSeries: CallerSeries = {
+    toEndpoints: { ...proxy, direction: "outbound", deployment: regexOf(callers), dst_namespace: ns, dst_deployment: productpage },
+    callerProxies: { ...proxy, deployment: regexOf(callers) },
+    denials: { ...proxy, deployment: productpage, ...NOT_ADMIN, client_id: regexOf(identities.map((i) => i.replace(/\./g, "\\\\."))) },
   };
   const sloPercent = `${Number((slo * 100).toPrecision(6))}%`;
 
   const ratios = (w: SloWindow): RecordingRule[] => [
-    { record: RECORDS.inboundErrorRatio(w), expr: errorRatio(inbound, ["namespace", "deployment"], w) },
-    { record: RECORDS.callerErrorRatio(w), expr: errorRatio(outboundToProductpage, ["dst_namespace", "dst_deployment"], w) },
+    { record: RECORDS.inboundErrorRatio(w), expr: inboundErrorRatio(inbound, { ...proxy, ...NOT_ADMIN }, w) },
+    {
+      record: RECORDS.callerErrorRatio(w),
+      expr: callerErrorRatio(callerSeries, w),
+      labels: { dst_namespace: ns, dst_deployment: productpage },
+    },
   ];
+  // Alerts that a rollout could trip wait until the namespace is older than the grace period.
+  const settled = `and on()\n(time() - max(kube_namespace_created${selector({ namespace: ns })}) > ${FIRST_DEPLOY_GRACE_SECONDS})`;
   const fastWindows: SloWindow[] = ["5m", "30m", "1h"];
   const slowWindows: SloWindow[] = ["6h", "3d"];
 
@@ -165,7 +259,7 @@ export function sloRuleGroups(config: Pick<Config, "alerting">, graph: SloGraph)
 
   const latency: AlertingRule = {
     alert: ALERTS.latency,
-    expr: `${RECORDS.inboundLatencyP99}${selector({ namespace: ns, deployment: productpage })} > ${config.alerting.latencyP99ThresholdMs}`,
+    expr: `(${RECORDS.inboundLatencyP99}${selector({ namespace: ns, deployment: productpage })} > ${config.alerting.latencyP99ThresholdMs})\n${settled}`,
     for: LATENCY_FOR,
     labels: { severity: SEVERITY.ticket },
     annotations: {
@@ -177,7 +271,7 @@ export function sloRuleGroups(config: Pick<Config, "alerting">, graph: SloGraph)
   const upSelector = selector(proxy);
   const stale: AlertingRule = {
     alert: ALERTS.stale,
-    expr: `(up${upSelector} == 0)\nor on()\nabsent(up${upSelector} == 1)`,
+    expr: `((up${upSelector} == 0)\nor on()\nabsent(up${upSelector} == 1))\n${settled}`,
     for: STALE_FOR,
     labels: { severity: SEVERITY.page },
     annotations: {
@@ -193,7 +287,7 @@ export function sloRuleGroups(config: Pick<Config, "alerting">, graph: SloGraph)
     const sel = selector({ namespace: ns, deployment });
     return {
       alert: ALERTS.replicas,
-      expr: `(kube_deployment_status_replicas_available${sel} == 0)\nor\nabsent(kube_deployment_status_replicas_available${sel})`,
+      expr: `((kube_deployment_status_replicas_available${sel} == 0)\nor\nabsent(kube_deployment_status_replicas_available${sel}))\n${settled}`,
       for: REPLICAS_FOR,
       labels: { severity: deployment === productpage ? SEVERITY.page : SEVERITY.ticket, namespace: ns, deployment },
       annotations: {
@@ -207,7 +301,7 @@ export function sloRuleGroups(config: Pick<Config, "alerting">, graph: SloGraph)
     const sel = selector({ ...proxy, direction: "outbound", deployment: e.from, dst_namespace: ns, dst_deployment: e.to });
     return {
       alert: ALERTS.edge,
-      expr: `(sum(rate(response_total${sel}[5m])) or vector(0)) == 0`,
+      expr: `((sum(rate(response_total${sel}[5m])) or vector(0)) == 0)\n${settled}`,
       for: EDGE_FOR,
       labels: { severity: SEVERITY.ticket, namespace: ns, source_deployment: e.from, destination_deployment: e.to },
       annotations: {

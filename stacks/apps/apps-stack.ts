@@ -27,7 +27,7 @@ import { AppNamespace } from "./namespace";
 import { Bookinfo, BOOKINFO_PORT_NAME } from "./bookinfo";
 import { TrafficGenerator } from "./traffic-generator";
 import { reviewsRoute } from "./traffic-split";
-import { authorizationObjects, type ServedApp } from "./authorization";
+import { authorizationObjects, meshIdentity, type ServedApp } from "./authorization";
 import { prometheusRule } from "./slo-rules";
 import { BENCHMARK, benchmarkEdges, MeshBenchmark } from "./benchmark";
 import { manifest } from "./manifest";
@@ -43,6 +43,8 @@ export interface AppsGraph {
   readonly serviceAccountOf: Record<string, string>;
   /** Deployment → the `app` label its Server selects (the Service it serves). */
   readonly appOf: Record<string, string>;
+  /** Deployment (or Job) → the mesh identity of its pods (what policy and `client_id` labels name). */
+  readonly meshIdentityOf: Record<string, string>;
 }
 
 export function appsGraph(config: Config): AppsGraph {
@@ -57,7 +59,8 @@ export function appsGraph(config: Config): AppsGraph {
     serviceAccountOf[BENCHMARK.meshedClient] = BENCHMARK.meshedClient;
     appOf[BENCHMARK.meshedClient] = BENCHMARK.meshedClient;
   }
-  return { callEdges, expectedEdges: expectedEdges(config.apps.reviewsWeights), serviceAccountOf, appOf };
+  const meshIdentityOf = Object.fromEntries(Object.entries(serviceAccountOf).map(([d, sa]) => [d, meshIdentity(sa, NAMESPACES.bookinfo)]));
+  return { callEdges, expectedEdges: expectedEdges(config.apps.reviewsWeights), serviceAccountOf, appOf, meshIdentityOf };
 }
 
 /** The served apps and who may call each, from the graph's edges. */
@@ -117,14 +120,27 @@ export class AppsStack extends ProjectStack {
       productpageNodePort: config.nodePorts.bookinfo,
       dependsOn: policyObjects,
     });
-    new TrafficGenerator(this, "traffic-generator", { config, provider, namespace: ns.name, dependsOn: policyObjects });
+    // Traffic starts once every Bookinfo Deployment has rolled out (Terraform waits
+    // for each rollout), so a first deploy sends no call into a half-started app.
+    const bookinfoDeployments = Object.values(bookinfo.workloads).map((w) => w.deployment);
+    const generator = new TrafficGenerator(this, "traffic-generator", {
+      config,
+      provider,
+      namespace: ns.name,
+      dependsOn: [...policyObjects, ...bookinfoDeployments],
+    });
 
     manifest(this, "reviews-route", provider, reviewsRoute(config, NAMESPACES.bookinfo), [...after, ...Object.values(bookinfo.versionServices)]);
 
     // The rules live next to Prometheus. Reading the platform's output orders
     // them after kube-prometheus-stack (the PrometheusRule CRD and the Operator).
+    // They are created after every workload has rolled out, so a first deploy's
+    // image pulls happen before any rule looks.
     const ruleNamespace = platform?.monitoringNamespace ?? NAMESPACES.monitoring;
-    manifest(this, "slo-rules", provider, prometheusRule(ruleNamespace, sloRuleGroups(config, this.graph)), []);
+    manifest(this, "slo-rules", provider, prometheusRule(ruleNamespace, sloRuleGroups(config, this.graph)), [
+      ...bookinfoDeployments,
+      generator.workload.deployment,
+    ]);
 
     // Grafana's Jaeger datasource: the one new authorization tracing needs.
     if (tracingNamespace !== undefined) {

@@ -20,14 +20,27 @@ export function productpageUrl(namespace: string): string {
   return `http://productpage.${namespace}:${PORTS.bookinfoHttp.port}/productpage`;
 }
 
+/** How long fortio waits for an answer before it gives a request up. */
+export const TRAFFIC_TIMEOUT_SECONDS = 5;
+
+/**
+ * fortio's connections: enough that the configured rate holds even when every
+ * request waits the whole timeout (a hung productpage). Each connection sends
+ * one request at a time, so fewer would slow the traffic down exactly when
+ * productpage stops answering, and the SLO would see fewer failed calls.
+ */
+export function trafficConnections(requestsPerSecond: number): number {
+  return Math.max(2, Math.ceil(requestsPerSecond * TRAFFIC_TIMEOUT_SECONDS));
+}
+
 /** fortio arguments: constant rate, no end, keep going through errors (e.g. while productpage starts). */
 export function trafficGeneratorArgs(config: Config, namespace: string): string[] {
   return [
     "load",
     "-qps", String(config.apps.trafficRequestsPerSecond),
     "-t", "0",
-    "-c", "2",
-    "-timeout", "5s",
+    "-c", String(trafficConnections(config.apps.trafficRequestsPerSecond)),
+    "-timeout", `${TRAFFIC_TIMEOUT_SECONDS}s`,
     "-allow-initial-errors",
     "-loglevel", "Warning",
     productpageUrl(namespace),
