@@ -8,10 +8,13 @@
 import { Annotations, App, TerraformStack } from "cdktf";
 import { DISABLE_STACK_TRACE_IN_METADATA } from "cdktf/lib/annotations";
 import { ConfigError, loadConfig, type Config } from "./lib/config";
+import * as path from "node:path";
 import { NetworkStack } from "./stacks/network/network-stack";
 import { ClusterStack } from "./stacks/cluster/cluster-stack";
 import { PlatformStack } from "./stacks/platform/platform-stack";
 import { AppsStack } from "./stacks/apps/apps-stack";
+import { prepareLocalState } from "./lib/local-state";
+import { STACK_NAMES } from "./lib/stack-base";
 
 export interface ProjectStacks {
   readonly network: NetworkStack;
@@ -62,6 +65,8 @@ function main(): void {
     throw e;
   }
   buildApp(app, config);
+  // Private before Terraform writes any state there (lib/local-state.ts).
+  if (config.backend.type === "local") prepareLocalState(path.resolve(__dirname, config.backend.directory), Object.values(STACK_NAMES));
   app.synth();
 }
 
