@@ -30,7 +30,7 @@ describe("local state files", () => {
     expect(mode(dir)).toBe(STATE_DIRECTORY_MODE);
     for (const stack of Object.values(STACK_NAMES)) {
       for (const file of localStateFiles(stack)) {
-        expect({ file, mode: mode(path.join(dir, file)).toString(8), size: statSync(path.join(dir, file)).size }).toEqual({ file, mode: "600", size: 0 });
+        expect({ file, mode: mode(path.join(dir, file)), size: statSync(path.join(dir, file)).size }).toEqual({ file, mode: STATE_FILE_MODE, size: 0 });
       }
     }
   });
