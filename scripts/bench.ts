@@ -28,8 +28,20 @@ interface Options {
   readonly reference?: string;
 }
 
+const USAGE = `Usage: npm run bench -- [--runs N] [--reference <folder>]
+
+Measures the app step of \`cdktf synth\` (wall time and peak memory, median of N runs).
+
+Options:
+  --runs N              runs per app, 1-50 (default 5)
+  --reference <folder>  also measure the CDKTF app in that folder (it has a cdktf.json), side by side
+  -h, --help            show this help
+
+Needs GNU time (/usr/bin/time). Exit status: 0 measured; 1 a run failed; 2 usage error.
+`;
+
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run bench -- [--runs N (1-50, default 5)] [--reference <cdktf app folder>]`);
+  console.error(`bench: ${message}\n\n${USAGE}`);
   process.exit(2);
 }
 
@@ -39,7 +51,10 @@ function parseArgs(argv: readonly string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = argv[i + 1];
-    if (arg === "--runs") {
+    if (arg === "-h" || arg === "--help") {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else if (arg === "--runs") {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1 || n > 50) usage(`--runs: got ${JSON.stringify(value)}; allowed: a whole number from 1 to 50`);
       runs = n;

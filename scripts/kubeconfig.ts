@@ -6,7 +6,7 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { OUTPUT_NAMES, readStackOutputs, StackOutputsError } from "../lib/stack-outputs";
+import { DEPLOY_FIRST, OUTPUT_NAMES, readStackOutputs, StackNotDeployedError, StackOutputsError } from "../lib/stack-outputs";
 import { STACK_NAMES } from "../lib/stack-base";
 import { ConfigError, loadConfig } from "../lib/config";
 
@@ -56,22 +56,72 @@ export function writeKubeconfig(file: string, text: string): void {
   chmodSync(file, 0o600);
 }
 
-function main(): void {
-  const file = path.resolve(process.argv[2] ?? "kubeconfig");
+export const USAGE = `Usage: npm run kubeconfig -- [path]
+
+Writes a kubeconfig for the deployed cluster, built from the cluster stack's outputs,
+to path (default ./kubeconfig), readable by its owner only. Then:
+  export KUBECONFIG=$PWD/kubeconfig
+  kubectl get nodes
+
+Options:
+  -h, --help   show this help
+
+Exit status: 0 written; 1 the cluster stack's outputs could not be read;
+2 usage or configuration error, or no deployed cluster.
+`;
+
+export interface KubeconfigIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Record<string, string | undefined>;
+  readonly cwd: string;
+  /** Reads a deployed stack's outputs; `terraform output` by default. */
+  readonly readStackOutputs?: typeof readStackOutputs;
+}
+
+/** `npm run kubeconfig`: returns the exit status. */
+export function runKubeconfig(argv: readonly string[], io: KubeconfigIo): number {
+  if (argv.includes("-h") || argv.includes("--help")) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const unknown = argv.find((a) => a.startsWith("-"));
+  if (unknown !== undefined || argv.length > 1) {
+    const what = unknown !== undefined ? `unknown option ${JSON.stringify(unknown)}` : `got ${argv.length} paths; allowed: one`;
+    io.stderr(`kubeconfig: ${what}\n\n${USAGE}`);
+    return 2;
+  }
+  const file = path.resolve(io.cwd, argv[0] ?? "kubeconfig");
   try {
     // The same configuration the app synthesizes from: cdktf.json context, then K8S_MESH_* variables.
-    const cdktfJson = JSON.parse(readFileSync("cdktf.json", "utf8")) as { context?: Record<string, unknown> };
-    const config = loadConfig({ appContext: cdktfJson.context ?? {}, env: process.env });
-    const outputs = readStackOutputs(STACK_NAMES.cluster);
+    const cdktfJson = JSON.parse(readFileSync(path.join(io.cwd, "cdktf.json"), "utf8")) as { context?: Record<string, unknown> };
+    const config = loadConfig({ appContext: cdktfJson.context ?? {}, env: io.env });
+    const outputs = (io.readStackOutputs ?? readStackOutputs)(STACK_NAMES.cluster, io.cwd);
     writeKubeconfig(file, buildKubeconfig(kubeconfigInputFromOutputs(outputs, config.name)));
   } catch (e) {
-    if (e instanceof StackOutputsError || e instanceof ConfigError) {
-      console.error(`kubeconfig: ${e.message}`);
-      process.exit(1);
+    if (e instanceof StackNotDeployedError) {
+      io.stderr(`kubeconfig: no deployed cluster: ${e.message}; ${DEPLOY_FIRST}\n`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
+      io.stderr(`kubeconfig: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof StackOutputsError) {
+      io.stderr(`kubeconfig: ${e.message}\n`);
+      return 1;
     }
     throw e;
   }
-  console.log(`wrote ${file} (mode 0600)\n  export KUBECONFIG=${file}\n  kubectl get nodes`);
+  io.stdout(`wrote ${file} (mode 0600)\n  export KUBECONFIG=${file}\n  kubectl get nodes\n`);
+  return 0;
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  process.exitCode = runKubeconfig(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+    cwd: process.cwd(),
+  });
+}

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, durationSeconds, loadConfig, type Config } from "../lib/config";
 import { PORTS } from "../lib/ports";
-import { OUTPUT_NAMES, readStackOutputs as readOutputsWithTerraform } from "../lib/stack-outputs";
+import { DEPLOY_FIRST, OUTPUT_NAMES, readStackOutputs as readOutputsWithTerraform, StackNotDeployedError } from "../lib/stack-outputs";
 import type { StackName } from "../lib/stack-base";
 import { CHECKS } from "./checks";
 import { GrafanaApi } from "./grafana";
@@ -45,7 +45,8 @@ Environment:
   ${GRAFANA_PASSWORD_ENV}   Grafana admin password (default: the platform stack's grafana_admin_password output)
   K8S_MESH_*                the same configuration overrides used at deploy time (expected node count, weights...)
 
-Exit status: 0 all checks passed; 1 a check failed or was skipped; 2 usage or configuration error.
+Exit status: 0 all checks passed; 1 a check failed or was skipped; 2 usage or configuration error,
+or no deployed cluster (and no --kubeconfig).
 `;
 
 export interface CliIo {
@@ -263,7 +264,34 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     throw e;
   }
-  const ctx = buildContext(opts, config, io);
+  // Each stack's outputs are read once (terraform output takes a moment).
+  const read = io.readStackOutputs ?? readOutputsWithTerraform;
+  const memo = new Map<StackName, () => Record<string, unknown>>();
+  const readOnce = (stack: StackName, root: string): Record<string, unknown> => {
+    if (!memo.has(stack)) {
+      try {
+        const value = read(stack, root);
+        memo.set(stack, () => value);
+      } catch (e) {
+        memo.set(stack, () => {
+          throw e;
+        });
+      }
+    }
+    return (memo.get(stack) as () => Record<string, unknown>)();
+  };
+  if (!opts.kubeconfig) {
+    // Without a cluster every check would fail for the same reason: say it once.
+    try {
+      readOnce("cluster", io.cwd);
+    } catch (e) {
+      if (e instanceof StackNotDeployedError) {
+        io.stderr(`verify: no deployed cluster: ${e.message}; ${DEPLOY_FIRST}, or pass --kubeconfig <file>\n`);
+        return 2;
+      }
+    }
+  }
+  const ctx = buildContext(opts, config, { ...io, readStackOutputs: readOnce });
   const results = await runChecks(io.checks ?? CHECKS, ctx, {
     timeoutMs: opts.timeoutMs,
     onStart: (c, i, n) => io.stderr(progressStart(c, i, n) + "\n"),
