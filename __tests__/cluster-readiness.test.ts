@@ -200,6 +200,36 @@ describeWith(openssl)("wait-for-cluster (readiness gate program)", () => {
     }
   });
 
+  it.concurrent("reports a control plane that never answered as one that did not initialize, with the command that shows why", async () => {
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const r = await runProgram(
+      env(`https://127.0.0.1:${port}`, {
+        [WAIT_ENV.region]: "ap-northeast-2",
+        [WAIT_ENV.controlPlaneInstanceId]: "i-0c0c0c0c0c0c0c0c0",
+        [WAIT_ENV.workerGroup]: "k8s-mesh-workers",
+      }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.output).toContain("The API server never answered: the control plane did not initialize (its bootstrap, kubeadm init, failed or never finished).");
+    expect(r.output).toContain("aws ec2 get-console-output --region ap-northeast-2 --instance-id i-0c0c0c0c0c0c0c0c0 --latest --output text | grep k8s-bootstrap");
+    expect(r.output).toContain("aws ssm start-session --region ap-northeast-2 --target i-0c0c0c0c0c0c0c0c0");
+    expect(r.output).not.toContain("describe-scaling-activities");
+  });
+
+  it.concurrent("reports missing workers with the group's launch history, not as a control-plane failure", async () => {
+    await withServer(answer(200, nodeList(2)), async (url) => {
+      const r = await runProgram(
+        env(url, { [WAIT_ENV.region]: "ap-northeast-2", [WAIT_ENV.controlPlaneInstanceId]: "i-0c0c0c0c0c0c0c0c0", [WAIT_ENV.workerGroup]: "k8s-mesh-workers" }),
+      );
+      expect(r.code).toBe(1);
+      expect(r.output).toContain("aws autoscaling describe-scaling-activities --region ap-northeast-2 --auto-scaling-group-name k8s-mesh-workers --max-items 10");
+      expect(r.output).not.toContain("never answered");
+    });
+  });
+
   it.concurrent("refuses incomplete input with exit code 2, printing no secret", async () => {
     const r = await runProgram({ [WAIT_ENV.apiServerUrl]: "https://127.0.0.1:1", [WAIT_ENV.clientKeyPem]: pki.clientKey });
     expect(r.code).toBe(2);

@@ -310,6 +310,9 @@ describe("ClusterStack", () => {
         CLUSTER_CLIENT_KEY_PEM: `\${nonsensitive(${addressOf(tf, "tls_private_key", "admin-key")}.private_key_pem)}`,
         CLUSTER_EXPECTED_NODES: "3",
         CLUSTER_WAIT_TIMEOUT_SECONDS: String(app.config.cluster.readinessTimeoutMinutes * 60),
+        CLUSTER_AWS_REGION: app.config.region,
+        CLUSTER_CONTROL_PLANE_INSTANCE_ID: ref("aws_instance", "control-plane", "id"),
+        CLUSTER_WORKER_GROUP: ref("aws_autoscaling_group", "workers", "name"),
       });
     });
 

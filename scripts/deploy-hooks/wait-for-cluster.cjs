@@ -16,6 +16,8 @@
  *   CLUSTER_WAIT_TIMEOUT_SECONDS  overall bound
  *   CLUSTER_WAIT_INTERVAL_SECONDS pause between attempts (default 10)
  *   CLUSTER_REQUEST_TIMEOUT_SECONDS bound of one request (default 10)
+ *   CLUSTER_AWS_REGION, CLUSTER_CONTROL_PLANE_INSTANCE_ID, CLUSTER_WORKER_GROUP
+ *                                 optional: put into the commands a failure prints
  *
  * Exit 0 when ready; 1 with a message saying what was last seen and where to
  * look; 2 when the input itself is wrong.
@@ -24,7 +26,7 @@
 
 const { exitOnProblems, get, settingsReader, sleep } = require("./kube-api.cjs");
 
-/** @typedef {{ kind: "ready", nodes: NodeSummary[] } | { kind: "waiting", reason: string, nodes?: NodeSummary[] }} Observation */
+/** @typedef {{ kind: "ready", nodes: NodeSummary[] } | { kind: "waiting", reason: string, nodes?: NodeSummary[], unanswered?: boolean }} Observation */
 /** @typedef {{ name: string, ready: boolean }} NodeSummary */
 
 /**
@@ -45,6 +47,9 @@ function readSettings(env) {
     timeoutMs: seconds("CLUSTER_WAIT_TIMEOUT_SECONDS", undefined) * 1000,
     intervalMs: seconds("CLUSTER_WAIT_INTERVAL_SECONDS", 10) * 1000,
     requestTimeoutMs: seconds("CLUSTER_REQUEST_TIMEOUT_SECONDS", 10) * 1000,
+    region: env.CLUSTER_AWS_REGION || "<region>",
+    controlPlaneInstanceId: env.CLUSTER_CONTROL_PLANE_INSTANCE_ID || "<control-plane-instance-id>",
+    workerGroup: env.CLUSTER_WORKER_GROUP || "<worker-group>",
   };
 }
 
@@ -57,7 +62,7 @@ function readSettings(env) {
  */
 async function observe(s) {
   const answer = await get(s.api, "/api/v1/nodes", s.requestTimeoutMs);
-  if (!answer.ok) return { kind: "waiting", reason: `API server not reachable: ${answer.reason}` };
+  if (!answer.ok) return { kind: "waiting", reason: `API server not reachable: ${answer.reason}`, unanswered: true };
   return interpret(answer.status, answer.body, s.expectedNodes);
 }
 
@@ -108,8 +113,10 @@ async function waitForCluster(s, log) {
   const started = Date.now();
   const deadline = started + s.timeoutMs;
   let last = "";
+  let answered = false;
   for (let attempt = 1; ; attempt++) {
     const o = await observe(s);
+    if (o.kind === "ready" || !o.unanswered) answered = true;
     const elapsed = Math.round((Date.now() - started) / 1000);
     if (o.kind === "ready") {
       log(`cluster ready after ${elapsed}s: ${o.nodes.length} nodes registered: ${describeNodes(o.nodes)}`);
@@ -121,16 +128,41 @@ async function waitForCluster(s, log) {
     if (Date.now() + s.intervalMs > deadline) break;
     await sleep(s.intervalMs);
   }
-  log(
-    [
-      `cluster not ready within ${s.timeoutMs / 1000}s; last seen: ${last}`,
-      "Each node logs its bootstrap to /var/log/cloud-init-output.log. Open a shell on a node without SSH:",
-      "  aws ssm start-session --target <instance-id>   (EC2 console: Connect > Session Manager)",
-      "then: sudo tail -n 100 /var/log/cloud-init-output.log",
-      "The next deploy waits again (the gate is tainted).",
-    ].join("\n"),
-  );
+  log(failureReport(s, last, answered));
   return false;
+}
+
+/**
+ * What a timed-out wait tells the user: what it last saw, which part most
+ * likely failed, and the commands that show why.
+ * @param {Settings} s
+ * @param {string} last
+ * @param {boolean} answered whether the API server ever answered
+ */
+function failureReport(s, last, answered) {
+  const consoleLog = (/** @type {string} */ id) => `aws ec2 get-console-output --region ${s.region} --instance-id ${id} --latest --output text | grep k8s-bootstrap`;
+  const lines = [`cluster not ready within ${s.timeoutMs / 1000}s; last seen: ${last}`];
+  if (!answered) {
+    lines.push(
+      "The API server never answered: the control plane did not initialize (its bootstrap, kubeadm init, failed or never finished).",
+      "Its bootstrap log, without a shell on the node (the first FATAL line, or the last line, says why):",
+      `  ${consoleLog(s.controlPlaneInstanceId)}`,
+      `The whole log: aws ssm start-session --region ${s.region} --target ${s.controlPlaneInstanceId}   (EC2 console: Connect > Session Manager)`,
+      "then: sudo tail -n 100 /var/log/cloud-init-output.log",
+      "A bootstrap runs once: after fixing the cause, bump cluster.nodeGeneration to replace the nodes.",
+    );
+  } else {
+    lines.push(
+      `Workers that have not joined by their deadline are terminated and replaced by the Auto Scaling group ${s.workerGroup} (its launch hook abandons them). What happened to each launch:`,
+      `  aws autoscaling describe-scaling-activities --region ${s.region} --auto-scaling-group-name ${s.workerGroup} --max-items 10`,
+      `A worker's bootstrap log: ${consoleLog("<instance-id>")}`,
+      "Each node logs its bootstrap to /var/log/cloud-init-output.log. Open a shell on a node without SSH:",
+      `  aws ssm start-session --region ${s.region} --target <instance-id>   (EC2 console: Connect > Session Manager)`,
+      "then: sudo tail -n 100 /var/log/cloud-init-output.log",
+    );
+  }
+  lines.push("The next deploy waits again (the gate is tainted).");
+  return lines.join("\n");
 }
 
 async function main() {
@@ -141,6 +173,6 @@ async function main() {
   process.exit(ok ? 0 : 1);
 }
 
-module.exports = { readSettings, interpret, waitForCluster };
+module.exports = { readSettings, interpret, waitForCluster, failureReport };
 
 if (require.main === module) main();

@@ -19,6 +19,7 @@ import { NodeRoles } from "./node-roles";
 import type { ClusterOutputs } from "./outputs";
 import { ReadinessGate } from "./readiness-gate";
 import { Workers } from "./workers";
+import { WorkerLaunchHook } from "./worker-launch-hook";
 
 /**
  * The Kubernetes cluster: a kubeadm control plane on a fixed address and an
@@ -64,6 +65,7 @@ export class ClusterStack extends ProjectStack {
       bootDependencies: [key.key, secrets.caKeyParameter, secrets.caCertParameter, secrets.joinTokenParameter, ...controlPlaneGrants],
       generation: generation.keeper,
     });
+    const launchHook = new WorkerLaunchHook(this, "launch-hook", { config, role: roles.workers, partition: roles.partition.partition });
     const workers = new Workers(this, "workers", {
       config,
       subnetIds: network.subnetIds,
@@ -72,6 +74,7 @@ export class ClusterStack extends ProjectStack {
       role: roles.workers,
       bootDependencies: [key.key, secrets.caCertParameter, secrets.joinTokenParameter],
       generation: generation.keeper,
+      launchHook,
     });
 
     const publicIp = controlPlane.eip.publicIp;
@@ -83,6 +86,9 @@ export class ClusterStack extends ProjectStack {
       clientKeyPem: secrets.adminKeyPem,
       expectedNodes: 1 + cluster.workers.count,
       timeoutMinutes: cluster.readinessTimeoutMinutes,
+      region: config.region,
+      controlPlaneInstanceId: controlPlane.instance.id,
+      workerGroupName: workers.group.name,
       triggers: {
         control_plane_instance: controlPlane.instance.id,
         workers_group: workers.group.id,

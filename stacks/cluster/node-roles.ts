@@ -58,7 +58,7 @@ export class NodeRoles extends Construct {
   readonly controlPlane: NodeRole;
   readonly workers: NodeRole;
   /** The partition the provider's credentials live in, for AWS-managed policy ARNs. */
-  private readonly partition: DataAwsPartition;
+  readonly partition: DataAwsPartition;
 
   constructor(scope: Construct, id: string, props: NodeRolesProps) {
     super(scope, id);

@@ -14,6 +14,9 @@ export const WAIT_ENV = {
   clientKeyPem: "CLUSTER_CLIENT_KEY_PEM",
   expectedNodes: "CLUSTER_EXPECTED_NODES",
   timeoutSeconds: "CLUSTER_WAIT_TIMEOUT_SECONDS",
+  region: "CLUSTER_AWS_REGION",
+  controlPlaneInstanceId: "CLUSTER_CONTROL_PLANE_INSTANCE_ID",
+  workerGroup: "CLUSTER_WORKER_GROUP",
 } as const;
 
 export interface ReadinessGateProps {
@@ -25,6 +28,10 @@ export interface ReadinessGateProps {
   /** Control plane + workers. */
   readonly expectedNodes: number;
   readonly timeoutMinutes: number;
+  /** Named in the commands a failed wait prints. */
+  readonly region: string;
+  readonly controlPlaneInstanceId: string;
+  readonly workerGroupName: string;
   /** Identities whose change means "new nodes: wait again" (instance id, group, template version). */
   readonly triggers: Record<string, string>;
   /** The resources the gate waits for. */
@@ -74,6 +81,9 @@ export class ReadinessGate extends Construct {
             [WAIT_ENV.clientKeyPem]: Fn.nonsensitive(props.clientKeyPem),
             [WAIT_ENV.expectedNodes]: String(props.expectedNodes),
             [WAIT_ENV.timeoutSeconds]: String(props.timeoutMinutes * 60),
+            [WAIT_ENV.region]: props.region,
+            [WAIT_ENV.controlPlaneInstanceId]: props.controlPlaneInstanceId,
+            [WAIT_ENV.workerGroup]: props.workerGroupName,
           },
         },
       ],

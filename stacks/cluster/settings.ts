@@ -6,6 +6,7 @@ import type { Config } from "../../lib/config";
 import { cidrHost } from "../../lib/config";
 import { EBS_CSI_NODE_REQUIREMENTS } from "../../lib/storage";
 import { kubernetesMinor } from "../../lib/versions";
+import { resourceName } from "../../lib/naming";
 
 /** Lifetime of every join token kubeadm creates (the first one and each refreshed one). */
 export const JOIN_TOKEN_TTL_HOURS = 24;
@@ -33,6 +34,32 @@ export const UBUNTU_ROOT_DEVICE = "/dev/sda1";
 
 /** Seconds an instance-refresh replacement gets to boot and join before the next one starts. */
 export const WORKER_WARMUP_SECONDS = 420;
+
+/** AWS's upper bound on a lifecycle hook's heartbeat timeout (2 hours). */
+export const LIFECYCLE_HOOK_MAX_TIMEOUT_SECONDS = 7200;
+/**
+ * What a worker's launch hook allows beyond the bootstrap's join deadline:
+ * the boot before cloud-init runs the script, and telling the group.
+ */
+export const WORKER_HOOK_MARGIN_SECONDS = 300;
+
+/**
+ * How long a worker's bootstrap tries to join (from its start): the deploy's
+ * readiness timeout, shortened when needed so the launch hook outlasts it.
+ */
+export function workerJoinTimeoutSeconds(config: Config): number {
+  return Math.min(config.cluster.readinessTimeoutMinutes * 60, LIFECYCLE_HOOK_MAX_TIMEOUT_SECONDS - WORKER_HOOK_MARGIN_SECONDS);
+}
+
+/** The launch hook's timeout: a worker that has not joined by then is abandoned (terminated and replaced). */
+export function workerLaunchHookTimeoutSeconds(config: Config): number {
+  return workerJoinTimeoutSeconds(config) + WORKER_HOOK_MARGIN_SECONDS;
+}
+
+/** The Auto Scaling group of the workers and the name of its launch hook. */
+export function workerGroupNames(config: Pick<Config, "name">): { group: string; launchHook: string } {
+  return { group: resourceName(config, "workers"), launchHook: resourceName(config, "worker-joined") };
+}
 
 /** The SSM parameters of one cluster, under `/<name>/cluster/`. */
 export function parameterNames(config: Pick<Config, "name">): {

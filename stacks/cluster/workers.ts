@@ -7,8 +7,9 @@ import type { Config } from "../../lib/config";
 import { clusterTag, commonTags, resourceName } from "../../lib/naming";
 import type { NodeRole } from "./node-roles";
 import { ROOT_VOLUME, NODE_METADATA_OPTIONS } from "./node-settings";
-import { UBUNTU_ROOT_DEVICE, WORKER_WARMUP_SECONDS } from "./settings";
+import { UBUNTU_ROOT_DEVICE, WORKER_WARMUP_SECONDS, workerGroupNames } from "./settings";
 import { workerUserData } from "./userdata/bootstrap";
+import type { WorkerLaunchHook } from "./worker-launch-hook";
 
 export interface WorkersProps {
   readonly config: Config;
@@ -19,6 +20,8 @@ export interface WorkersProps {
   readonly role: NodeRole;
   /** What must exist before a worker boots (the SSM parameters it reads). */
   readonly bootDependencies: ITerraformDependable[];
+  /** Holds each new worker until it has joined (see worker-launch-hook.ts). */
+  readonly launchHook: WorkerLaunchHook;
   /** Replacing this resource rolls the workers (config.cluster.nodeGeneration). */
   readonly generation: StaticResource;
 }
@@ -43,6 +46,7 @@ export function oneAtATimeMinHealthyPercentage(count: number): number {
 export class Workers extends Construct {
   readonly launchTemplate: LaunchTemplate;
   readonly group: AutoscalingGroup;
+  readonly launchHook: WorkerLaunchHook;
 
   constructor(scope: Construct, id: string, props: WorkersProps) {
     super(scope, id);
@@ -53,6 +57,10 @@ export class Workers extends Construct {
     // the instances and volumes they launch get only these tags, so the
     // project's tags (config.tags, Project, ManagedBy) are spelled out here.
     const tags = { ...commonTags(config), Name: name, "k8s-mesh/role": "worker", ...clusterTag(config) };
+
+    // A worker is in service only once it has joined; one that cannot is replaced.
+    this.launchHook = props.launchHook;
+    const grants = [...props.role.grants, this.launchHook.grant];
 
     this.launchTemplate = new LaunchTemplate(this, "launch-template", {
       namePrefix: `${name}-`,
@@ -85,7 +93,7 @@ export class Workers extends Construct {
       ],
       updateDefaultVersion: true,
       tags: { Name: name },
-      dependsOn: [...props.bootDependencies, ...props.role.grants],
+      dependsOn: [...props.bootDependencies, ...grants],
       lifecycle: {
         createBeforeDestroy: true,
         ignoreChanges: ["image_id", "user_data"],
@@ -94,13 +102,17 @@ export class Workers extends Construct {
     });
 
     this.group = new AutoscalingGroup(this, "group", {
-      name: resourceName(config, "workers"),
+      name: workerGroupNames(config).group,
       minSize: workers.count,
       maxSize: workers.count,
       desiredCapacity: workers.count,
       vpcZoneIdentifier: props.subnetIds,
       launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
       healthCheckType: "EC2",
+      initialLifecycleHook: [this.launchHook.hook],
+      // Workers reach InService only once joined; the readiness gate does the
+      // waiting, with its own timeout and messages.
+      waitForCapacityTimeout: "0",
       instanceRefresh: {
         strategy: "Rolling",
         preferences: {
@@ -110,7 +122,7 @@ export class Workers extends Construct {
         },
       },
       tag: Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
-      dependsOn: [...props.bootDependencies, ...props.role.grants],
+      dependsOn: [...props.bootDependencies, ...grants],
     });
   }
 }

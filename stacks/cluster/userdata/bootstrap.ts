@@ -16,6 +16,8 @@ import {
   kubernetesPackageVersion,
   NODE_CLEANUP_INTERVAL_MINUTES,
   parameterNames,
+  workerGroupNames,
+  workerJoinTimeoutSeconds,
 } from "../settings";
 import { gzipSync } from "node:zlib";
 import { LINKERD_OBJECTS, NAMESPACES } from "../../../lib/k8s-names";
@@ -34,7 +36,7 @@ export function controlPlaneUserDataBase64(config: Config): string {
   return gzipSync(Buffer.from(controlPlaneUserData(config), "utf8"), { level: 9 }).toString("base64");
 }
 
-const COMMON_TEMPLATES = ["functions.sh", "node-setup.sh"] as const;
+const COMMON_TEMPLATES = ["functions.sh", "failure-report.sh", "node-setup.sh"] as const;
 
 function commonValues(config: Config, role: "control-plane" | "worker"): Record<string, ScriptValue> {
   const version = config.cluster.kubernetesVersion;
@@ -168,15 +170,37 @@ export function controlPlaneUserData(config: Config): string {
   });
 }
 
+function workerValues(config: Config): Record<string, ScriptValue> {
+  const names = workerGroupNames(config);
+  return {
+    BOOTSTRAP_DIR: "/etc/kubeadm-bootstrap",
+    JOIN_TIMEOUT_SECONDS: workerJoinTimeoutSeconds(config),
+    WORKER_GROUP_NAME: names.group,
+    WORKER_LAUNCH_HOOK: names.launchHook,
+  };
+}
+
 /** A worker's user-data: the same for every worker, with no apply-time value. */
 export function workerUserData(config: Config): string {
   return renderScript({
     description: `Bootstrap of a worker of Kubernetes cluster ${config.name}.`,
-    values: {
-      ...commonValues(config, "worker"),
-      JOIN_TIMEOUT_SECONDS: config.cluster.readinessTimeoutMinutes * 60,
-    },
+    values: { ...commonValues(config, "worker"), ...workerValues(config) },
     templates: [...COMMON_TEMPLATES, "worker.sh"],
+    blocks: { KUBEADM_JOIN_CONFIG: kubeadmJoinConfig(config) },
+  });
+}
+
+/**
+ * The worker's join step alone (worker.sh after the common node setup), as
+ * the user-data runs it, for tests that run it with stubbed commands:
+ * `overrides` replaces values (the AWS CLI, the join deadline) and gives the
+ * ones node-setup.sh would have set (NODE_IP, PROVIDER_ID).
+ */
+export function workerJoinScript(config: Config, overrides: Readonly<Record<string, ScriptValue>>): string {
+  return renderScript({
+    description: `The join step of a worker of Kubernetes cluster ${config.name} (tests only).`,
+    values: { ...commonValues(config, "worker"), ...workerValues(config), ...overrides },
+    templates: ["functions.sh", "failure-report.sh", "worker.sh"],
     blocks: { KUBEADM_JOIN_CONFIG: kubeadmJoinConfig(config) },
   });
 }

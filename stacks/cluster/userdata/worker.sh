@@ -1,13 +1,18 @@
 # A worker: pin the cluster CA, wait for the API server, join with the
 # current token from SSM. The join is retried until JOIN_TIMEOUT_SECONDS.
+#
+# The group holds this instance in its launch hook until the bootstrap
+# completes it, right after the join. A bootstrap that fails or runs out of
+# time never completes it: the hook's timeout abandons the instance and the
+# group replaces it.
 
-install -d -m 0755 /etc/kubeadm-bootstrap
-retry 30 2 ssm_get_to_file "${SSM_CA_CERT}" /etc/kubeadm-bootstrap/ca.crt 0644
-CA_CERT_HASH="$(ca_cert_hash /etc/kubeadm-bootstrap/ca.crt)"
+install -d -m 0755 "${BOOTSTRAP_DIR}"
+retry 30 2 ssm_get_to_file "${SSM_CA_CERT}" "${BOOTSTRAP_DIR}/ca.crt" 0644
+CA_CERT_HASH="$(ca_cert_hash "${BOOTSTRAP_DIR}/ca.crt")"
 log "pinning the cluster CA ${CA_CERT_HASH}"
 
 api_server_answers() {
-  curl -fsS --max-time 5 --cacert /etc/kubeadm-bootstrap/ca.crt \
+  curl -fsS --max-time 5 --cacert "${BOOTSTRAP_DIR}/ca.crt" \
     "https://${CONTROL_PLANE_PRIVATE_IP}:${API_SERVER_PORT}/livez" >/dev/null
 }
 
@@ -16,12 +21,12 @@ join_once() {
   local JOIN_TOKEN
   JOIN_TOKEN="$(ssm_get "${SSM_JOIN_TOKEN}")" || return 1
   umask 077
-  cat >/etc/kubeadm-bootstrap/join.yaml <<CONF
+  cat >"${BOOTSTRAP_DIR}/join.yaml" <<CONF
 @@KUBEADM_JOIN_CONFIG@@
 CONF
   umask 022
-  if kubeadm join --config /etc/kubeadm-bootstrap/join.yaml; then
-    rm -f /etc/kubeadm-bootstrap/join.yaml
+  if kubeadm join --config "${BOOTSTRAP_DIR}/join.yaml"; then
+    rm -f "${BOOTSTRAP_DIR}/join.yaml"
     return 0
   fi
   log "kubeadm join failed; resetting this node before the next attempt"
@@ -40,3 +45,15 @@ until join_once; do
   sleep 15
 done
 log "joined the cluster as a worker"
+
+# Tell the group this worker is in service (only after the join: until then
+# the launch hook holds it, and abandons it at the hook's timeout).
+complete_launch_hook() {
+  "${AWS_CLI}" autoscaling complete-lifecycle-action --region "${AWS_REGION}" \
+    --auto-scaling-group-name "${WORKER_GROUP_NAME}" --lifecycle-hook-name "${WORKER_LAUNCH_HOOK}" \
+    --instance-id "${INSTANCE_ID}" --lifecycle-action-result CONTINUE
+}
+INSTANCE_ID="$(retry 10 2 imds instance-id)" || die "joined, but could not read this instance's id; the group abandons it when its launch hook times out"
+retry 10 5 complete_launch_hook ||
+  die "joined, but could not complete the launch hook ${WORKER_LAUNCH_HOOK} of ${WORKER_GROUP_NAME}; the group abandons this worker when the hook times out"
+log "launch hook ${WORKER_LAUNCH_HOOK} completed: the group counts this worker as in service"
