@@ -26,7 +26,7 @@ import {
 import { PORTS } from "../lib/ports";
 import { TEMPLATE_DIR } from "../stacks/cluster/userdata/render";
 import { etcdBackupScript, nodeCleanupScript, refreshJoinTokenScript, workerUserData } from "../stacks/cluster/userdata/bootstrap";
-import { controlPlanePrivateIp, parameterNames } from "../stacks/cluster/settings";
+import { controlPlanePrivateIp, parameterNames, workerGroupNames } from "../stacks/cluster/settings";
 
 const bash = requireTool("bash", "bash");
 const openssl = requireTool("openssl", "openssl");
@@ -311,6 +311,17 @@ describeWith(bash && openssl)("worker user-data, run end to end", () => {
     expect(run.file("/etc/kubeadm-bootstrap/join.yaml")).toBeUndefined();
   });
 
+  it("completes its group's launch hook with CONTINUE, for its own instance, only once it has joined", () => {
+    const { group, launchHook } = workerGroupNames(config);
+    expect(run.callsTo("aws autoscaling").map(commandLine)).toEqual([
+      `aws autoscaling complete-lifecycle-action --region ${config.region} --auto-scaling-group-name ${group} ` +
+        `--lifecycle-hook-name ${launchHook} --instance-id ${WORKER_IMDS["instance-id"]} --lifecycle-action-result CONTINUE`,
+    ]);
+    expect(run.state("lifecycle-completions")).toEqual([`${group} ${launchHook} ${WORKER_IMDS["instance-id"]} CONTINUE`]);
+    expectOrder(run, "kubeadm join", "aws autoscaling complete-lifecycle-action");
+    expect(run.stderr.trim().split("\n").pop()).toMatch(/launch hook .* completed: the group counts this worker as in service$/);
+  });
+
   it("never reads the CA key, and never puts the token on a command line", () => {
     expect(run.calls.map(commandLine).join("\n")).not.toContain(params.caKey);
     expect(run.calls.map(commandLine).join("\n")).not.toContain(EXAMPLE_JOIN_TOKEN);
@@ -339,7 +350,7 @@ describeWith(bash && openssl)("failure paths", () => {
       for (const call of ["apt-get -q -o DPkg::Lock::Timeout=300 update", "curl -fsSL https://pkgs.k8s.io", "snap install aws-cli", "http://169.254.169.254/latest/meta-data/instance-id", `--name ${params.caCert}`]) {
         expect(failed).toContain(call);
       }
-      if (script === workerScript) for (const call of ["/livez", "kubeadm join"]) expect(failed).toContain(call);
+      if (script === workerScript) for (const call of ["/livez", "kubeadm join", "autoscaling complete-lifecycle-action"]) expect(failed).toContain(call);
     }
   });
 
@@ -348,6 +359,8 @@ describeWith(bash && openssl)("failure paths", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/FATAL: the API server at 10\.0\.1\.10:6443 did not answer within 300s/);
     expect(r.callsTo("kubeadm join")).toEqual([]);
+    // The launch hook is left to time out: the group abandons and replaces this worker.
+    expect(r.callsTo("aws autoscaling")).toEqual([]);
     // One probe every 15 s over 300 s.
     const probes = r.callsTo("curl -fsS --max-time 5 --cacert").length;
     expect(probes).toBeGreaterThanOrEqual(19);
@@ -362,6 +375,7 @@ describeWith(bash && openssl)("failure paths", () => {
     expect(joins).toBeGreaterThan(5);
     expect(r.callsTo("kubeadm reset --force").length).toBe(joins);
     expect(r.callsTo(`aws ssm get-parameter --region ${config.region} --name ${params.joinToken}`).length).toBe(joins);
+    expect(r.callsTo("aws autoscaling")).toEqual([]);
   });
 
   it("a worker that never gets the CA stops before probing or joining, with no CA file", () => {
@@ -370,6 +384,30 @@ describeWith(bash && openssl)("failure paths", () => {
     expect(r.callsTo(`aws ssm get-parameter --region ${config.region} --name ${params.caCert}`)).toHaveLength(30);
     expect(r.calls.filter((c) => c.cmd === "kubeadm" || String(c.args.at(-1)).endsWith("/livez"))).toEqual([]);
     expect(r.file("/etc/kubeadm-bootstrap/ca.crt")).toBeUndefined();
+    expect(r.callsTo("aws autoscaling")).toEqual([]);
+    // The last bootstrap line (what the console log ends with) points at the step that stopped it.
+    const last = r.stderr.trim().split("\n").pop() ?? "";
+    const at = /\[k8s-bootstrap\] FATAL: the bootstrap stopped at line (\d+) of its script \(exit 1\): /.exec(last);
+    expect(at).not.toBeNull();
+    expect(workerScript.split("\n")[Number(at?.[1]) - 1]).toMatch(/^retry 30 2 ssm_get_to_file "\$\{SSM_CA_CERT\}"/);
+  });
+
+  it("a worker that has joined but may not complete its launch hook retries, then fails saying the group will replace it", () => {
+    const { group, launchHook } = workerGroupNames(config);
+    const r = runBootstrap(workerScript, workerScenario({ fail: { "aws autoscaling complete-lifecycle-action": "always" } }));
+    expect(r.status).toBe(1);
+    expect(r.callsTo("kubeadm join")).toHaveLength(1);
+    expect(r.callsTo("aws autoscaling complete-lifecycle-action")).toHaveLength(10);
+    expect(r.state("lifecycle-completions")).toEqual([]);
+    expect(r.stderr).toContain(`FATAL: joined, but could not complete the launch hook ${launchHook} of ${group}; the group abandons this worker when the hook times out`);
+  });
+
+  it("a command that fails outside any function is named with its line as the last bootstrap line", () => {
+    const r = runBootstrap(controlPlaneScript, scenario({ fail: { "kubeadm init": "always" } }));
+    expect(r.status).not.toBe(0);
+    const last = r.stderr.trim().split("\n").pop() ?? "";
+    expect(last).toMatch(/\[k8s-bootstrap\] FATAL: the bootstrap stopped at line \d+ of its script \(exit 1\): kubeadm init --config \S+kubeadm-init\.yaml --skip-token-print$/);
+    expect(r.callsTo("systemctl enable --now k8s-refresh-join-token.timer")).toEqual([]);
   });
 
   it("the control plane stops before kubeadm init when the parameter holds no bootstrap token", () => {

@@ -202,7 +202,7 @@ describe("node user-data", () => {
       expect(docs[0]).toMatchObject({ bootstrapTokens: [{ token: "abcdef.0123456789abcdef" }], nodeRegistration: { kubeletExtraArgs: { "provider-id": "aws:///ap-northeast-2a/i-0123456789abcdef0" } } });
       expect(docs[1]).toMatchObject({ apiServer: { certSANs: [EXAMPLE_PUBLIC_IP, "10.0.1.10"] } });
 
-      const join = expand(heredoc(rendered["worker.user-data.sh"], "cat >\"${BOOTSTRAP_DIR}/join.yaml\"", "CONF"), {
+      const join = expand(heredoc(rendered["worker.user-data.sh"], "cat >/etc/kubeadm-bootstrap/join.yaml", "CONF"), {
         JOIN_TOKEN: "abcdef.0123456789abcdef",
         CA_CERT_HASH: "sha256:00ff",
         NODE_IP: "10.0.2.20",

@@ -18,7 +18,7 @@
 #
 # Failure KEYs: "apt-get update", "apt-get install", "curl imds token", "curl imds PATH", "curl pkgs.k8s.io",
 # "curl livez", "snap install", "aws ssm get-parameter NAME", "aws ssm put-parameter",
-# "aws s3 cp", "kubeadm init", "kubeadm join", "kubeadm token create", "chronyc waitsync",
+# "aws s3 cp", "aws autoscaling complete-lifecycle-action", "kubeadm init", "kubeadm join", "kubeadm token create", "chronyc waitsync",
 # "crictl ps", "etcdctl snapshot save", "etcdutl snapshot status".
 set -uo pipefail
 
@@ -331,6 +331,13 @@ case "${name}" in
         mkdir -p "${state}/s3"
         cp "${src}" "${state}/s3/$(key_of "${dst}")" || exit 1
         echo "${dst}" >>"${state}/s3-uploads"
+        ;;
+      "autoscaling complete-lifecycle-action")
+        net_fails "aws autoscaling complete-lifecycle-action" && {
+          echo "An error occurred (AccessDenied) when calling the CompleteLifecycleAction operation: User is not authorized to perform: autoscaling:CompleteLifecycleAction" >&2; exit 254; }
+        # The real command prints nothing on success.
+        printf '%s %s %s %s\n' "$(opt --auto-scaling-group-name "$@")" "$(opt --lifecycle-hook-name "$@")" \
+          "$(opt --instance-id "$@")" "$(opt --lifecycle-action-result "$@")" >>"${state}/lifecycle-completions"
         ;;
       *) echo "aws: unexpected call: $*" >&2; exit 2 ;;
     esac

@@ -173,7 +173,6 @@ export function controlPlaneUserData(config: Config): string {
 function workerValues(config: Config): Record<string, ScriptValue> {
   const names = workerGroupNames(config);
   return {
-    BOOTSTRAP_DIR: "/etc/kubeadm-bootstrap",
     JOIN_TIMEOUT_SECONDS: workerJoinTimeoutSeconds(config),
     WORKER_GROUP_NAME: names.group,
     WORKER_LAUNCH_HOOK: names.launchHook,
@@ -186,21 +185,6 @@ export function workerUserData(config: Config): string {
     description: `Bootstrap of a worker of Kubernetes cluster ${config.name}.`,
     values: { ...commonValues(config, "worker"), ...workerValues(config) },
     templates: [...COMMON_TEMPLATES, "worker.sh"],
-    blocks: { KUBEADM_JOIN_CONFIG: kubeadmJoinConfig(config) },
-  });
-}
-
-/**
- * The worker's join step alone (worker.sh after the common node setup), as
- * the user-data runs it, for tests that run it with stubbed commands:
- * `overrides` replaces values (the AWS CLI, the join deadline) and gives the
- * ones node-setup.sh would have set (NODE_IP, PROVIDER_ID).
- */
-export function workerJoinScript(config: Config, overrides: Readonly<Record<string, ScriptValue>>): string {
-  return renderScript({
-    description: `The join step of a worker of Kubernetes cluster ${config.name} (tests only).`,
-    values: { ...commonValues(config, "worker"), ...workerValues(config), ...overrides },
-    templates: ["functions.sh", "failure-report.sh", "worker.sh"],
     blocks: { KUBEADM_JOIN_CONFIG: kubeadmJoinConfig(config) },
   });
 }

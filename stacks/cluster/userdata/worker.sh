@@ -6,13 +6,13 @@
 # time never completes it: the hook's timeout abandons the instance and the
 # group replaces it.
 
-install -d -m 0755 "${BOOTSTRAP_DIR}"
-retry 30 2 ssm_get_to_file "${SSM_CA_CERT}" "${BOOTSTRAP_DIR}/ca.crt" 0644
-CA_CERT_HASH="$(ca_cert_hash "${BOOTSTRAP_DIR}/ca.crt")"
+install -d -m 0755 /etc/kubeadm-bootstrap
+retry 30 2 ssm_get_to_file "${SSM_CA_CERT}" /etc/kubeadm-bootstrap/ca.crt 0644
+CA_CERT_HASH="$(ca_cert_hash /etc/kubeadm-bootstrap/ca.crt)"
 log "pinning the cluster CA ${CA_CERT_HASH}"
 
 api_server_answers() {
-  curl -fsS --max-time 5 --cacert "${BOOTSTRAP_DIR}/ca.crt" \
+  curl -fsS --max-time 5 --cacert /etc/kubeadm-bootstrap/ca.crt \
     "https://${CONTROL_PLANE_PRIVATE_IP}:${API_SERVER_PORT}/livez" >/dev/null
 }
 
@@ -21,12 +21,12 @@ join_once() {
   local JOIN_TOKEN
   JOIN_TOKEN="$(ssm_get "${SSM_JOIN_TOKEN}")" || return 1
   umask 077
-  cat >"${BOOTSTRAP_DIR}/join.yaml" <<CONF
+  cat >/etc/kubeadm-bootstrap/join.yaml <<CONF
 @@KUBEADM_JOIN_CONFIG@@
 CONF
   umask 022
-  if kubeadm join --config "${BOOTSTRAP_DIR}/join.yaml"; then
-    rm -f "${BOOTSTRAP_DIR}/join.yaml"
+  if kubeadm join --config /etc/kubeadm-bootstrap/join.yaml; then
+    rm -f /etc/kubeadm-bootstrap/join.yaml
     return 0
   fi
   log "kubeadm join failed; resetting this node before the next attempt"
