@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -10,7 +10,9 @@ import { BOOKINFO, NAMESPACES, TRAFFIC_GENERATOR } from "../lib/k8s-names";
 import { PORTS } from "../lib/ports";
 import { IMAGES } from "../lib/versions";
 import { ConfigError } from "../lib/config";
-import { meshIdentity, CLUSTER_NETWORKS, ADMIN_SERVER } from "../stacks/apps/authorization";
+import { meshIdentity, CLUSTER_NETWORKS, ADMIN_SERVER, ADMIN_SHUTDOWN, PROXY_ADMIN_PORT_NAME } from "../stacks/apps/authorization";
+import { adminRequest, decide } from "./helpers/linkerd-policy";
+import { cidrHost } from "../lib/config";
 import { BENCHMARK, BENCHMARK_SCRIPT_PATH } from "../stacks/apps/benchmark";
 import { LINKERD_ANNOTATIONS } from "../stacks/apps/linkerd-annotations";
 import { MESHED_BY_ANNOTATION, TRACED_BY_ANNOTATION } from "../stacks/apps/namespace";
@@ -215,7 +217,9 @@ describe("authorization", () => {
     );
     const routes = kinds("HTTPRoute").filter((r) => r.spec.parentRefs[0].kind === "Server");
     const paths = routes.flatMap((r) => r.spec.rules[0].matches.map((m: Obj) => m.path.value)).sort();
-    expect(paths).toEqual(["/live", "/metrics", "/ready"]);
+    expect(paths).toEqual(["/live", "/metrics", "/ready", ADMIN_SHUTDOWN.path].sort());
+    // The shutdown route has no AuthorizationPolicy: only the proxy's own localhost authorization admits it.
+    expect(kinds("AuthorizationPolicy").filter((p) => p.spec.targetRef.name === ADMIN_SHUTDOWN.route)).toEqual([]);
   });
 });
 
@@ -291,6 +295,77 @@ describe("mesh-overhead benchmark", () => {
     // The script's own "${VAR}"s must not become Terraform interpolations.
     const { script } = evaluateWithTerraform(terraform as string, { script: data[0] });
     expect(script).toBe(readFileSync(BENCHMARK_SCRIPT_PATH, "utf8"));
+  });
+
+  describe("the runner's proxy shutdown, under the simulated 2.14 policy (__tests__/helpers/linkerd-policy.ts)", () => {
+    const policy = manifests(stack);
+    const job = typed(stack, "kubernetes_job_v1")[0] as Obj;
+    const podLabels: Record<string, string> = job.spec.template.metadata.labels;
+    const env = Object.fromEntries(job.spec.template.spec.container[0].env.map((e: Obj) => [e.name, e.value]));
+    const admin = new URL(env.PROXY_ADMIN as string);
+    const req = (method: string, p: string, clientIp: string) => ({ podLabels, portName: PROXY_ADMIN_PORT_NAME, method, path: p, clientIp });
+    const podIp = cidrHost(on.config.cluster.podCidr, 77);
+
+    it("lets the Job's own POST /shutdown from localhost through: the proxy stops and the Job completes", () => {
+      expect(admin.hostname).toBe("localhost");
+      expect(admin.port).toBe(String(PORTS.linkerdProxyAdmin.port));
+      const d = adminRequest(policy, req("POST", ADMIN_SHUTDOWN.path, "127.0.0.1"));
+      expect(d).toMatchObject({ status: 200, body: "shutdown" });
+      expect(d.reason).toContain(`route ${ADMIN_SHUTDOWN.route}, authorized by default:localhost`);
+    });
+
+    it("answers 404 without the shutdown route (the Job would run forever), 403 to another pod, and no route to GET", () => {
+      const without = policy.filter((o) => o.metadata.name !== ADMIN_SHUTDOWN.route);
+      expect(adminRequest(without, req("POST", ADMIN_SHUTDOWN.path, "127.0.0.1")).status).toBe(404);
+      expect(adminRequest(policy, req("POST", ADMIN_SHUTDOWN.path, podIp)).status).toBe(403);
+      expect(decide(policy, req("GET", ADMIN_SHUTDOWN.path, "127.0.0.1")).status).toBe(404);
+    });
+
+    it("still serves Prometheus' scrape and the kubelet's probes from the cluster networks, and nothing else", () => {
+      expect(adminRequest(policy, req("GET", "/metrics", podIp)).status).toBe(200);
+      expect(adminRequest(policy, req("GET", "/ready", cidrHost(on.config.network.vpcCidr, 10))).status).toBe(200);
+      expect(adminRequest(policy, req("GET", "/metrics", "203.0.113.9")).status).toBe(403);
+      expect(adminRequest(policy, req("GET", "/env.json", podIp)).status).toBe(404);
+    });
+  });
+
+  it("reports a refused proxy shutdown instead of hiding it", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "bench-stop-"));
+    const bin = path.join(dir, "bin");
+    execFileSync("mkdir", [bin]);
+    // A stand-in wget: the shutdown answers what the test says; fortio's REST answers a minimal result.
+    writeFileSync(
+      path.join(bin, "wget"),
+      `#!/bin/sh
+out=""; url=""
+while [ $# -gt 0 ]; do case "$1" in -O) out="$2"; shift;; http*) url="$1";; esac; shift; done
+` +
+        `case "$url" in */shutdown) [ -n "$SHUTDOWN_ANSWER" ] && printf '%s\n' "$SHUTDOWN_ANSWER"; exit "$SHUTDOWN_EXIT";; esac
+` +
+        `case "$out" in *.json) printf '{\n  "ActualQPS": 1,\n  "DurationHistogram": {\n    "Count": 1\n  },\n  "RetCodes": {\n    "200": 1\n  }\n}\n' > "$out";; esac
+`,
+    );
+    chmodSync(path.join(bin, "wget"), 0o755);
+    const runWith = (answer: string, exit: number) =>
+      spawnSync("sh", [BENCHMARK_SCRIPT_PATH], {
+        encoding: "utf8",
+        env: {
+          PATH: `${bin}:${process.env.PATH}`,
+          MESHED_CLIENT: "http://m:8080",
+          BASELINE_CLIENT: "http://b:8080",
+          MESHED_TARGET: "http://productpage.bookinfo:9080/productpage",
+          BASELINE_TARGET: "http://productpage.bookinfo-baseline:9080/productpage",
+          QPS: "1",
+          DURATION: "1",
+          CONNECTIONS: "1",
+          PROXY_ADMIN: "http://localhost:4191",
+          RESULTS_DIR: dir,
+          SHUTDOWN_ANSWER: answer,
+          SHUTDOWN_EXIT: String(exit),
+        },
+      });
+    expect(runWith("shutdown", 0).stderr).toBe("");
+    expect(runWith("", 1).stderr).toContain("could not stop the Linkerd proxy at http://localhost:4191/shutdown");
   });
 
   itWith(shellcheck)("has a runner script that passes shellcheck", () => {

@@ -10,7 +10,13 @@
  *   pod addresses);
  * - every proxy's admin port: `/metrics` for Prometheus (not meshed, so
  *   authenticated by network: the pod CIDR and the VPC) and `/live`,
- *   `/ready` for the kubelet's probes of the proxy.
+ *   `/ready` for the kubelet's probes of the proxy; and `POST /shutdown`
+ *   with no AuthorizationPolicy at all, so only the one authorization the
+ *   proxy adds to every Server itself admits it: clients on localhost
+ *   (linkerd2-proxy v2.210.4, linkerd/proxy/server-policy/src/lib.rs). A
+ *   Job's container stops its own proxy that way when it is done; without
+ *   the route the proxy answers 404 (no route matches) and the Job never
+ *   completes. The admin server itself also refuses a non-local shutdown.
  *
  * Everything else is denied by the namespace's default policy. The app
  * containers' own readiness probes need nothing here: Linkerd authorizes
@@ -27,6 +33,8 @@ export const CLUSTER_NETWORKS = "cluster-networks";
 export const ADMIN_SERVER = "linkerd-admin";
 export const ADMIN_ROUTES = { metrics: "proxy-metrics", probes: "proxy-probes" } as const;
 export const ADMIN_PATHS = { metrics: ["/metrics"], probes: ["/live", "/ready"] } as const;
+/** The route a pod's own containers use to stop its proxy (localhost only). */
+export const ADMIN_SHUTDOWN = { route: "proxy-shutdown", path: "/shutdown", method: "POST" } as const;
 
 /** The mesh identity of a ServiceAccount's pods. */
 export function meshIdentity(serviceAccount: string, namespace: string): string {
@@ -135,5 +143,14 @@ export function authorizationObjects(input: AuthorizationInput): KubeObject[] {
       },
     );
   }
+  objects.push({
+    apiVersion: LINKERD_POLICY_API.httpRoute,
+    kind: "HTTPRoute",
+    metadata: meta(ADMIN_SHUTDOWN.route),
+    spec: {
+      parentRefs: [ref("Server", ADMIN_SERVER)],
+      rules: [{ matches: [{ path: { type: "Exact", value: ADMIN_SHUTDOWN.path }, method: ADMIN_SHUTDOWN.method }] }],
+    },
+  });
   return objects;
 }

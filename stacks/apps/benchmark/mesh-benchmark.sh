@@ -17,9 +17,14 @@ set -eu
 PROXY_ADMIN="${PROXY_ADMIN:-}"
 RESULTS="${RESULTS_DIR:-/tmp}"
 
+# The proxy answers "shutdown" when it accepts; anything else (a 404 from a
+# policy without the shutdown route, a 403 from a non-local client) is
+# reported, since the Job cannot complete while the proxy runs.
 stop_proxy() {
   if [ -n "$PROXY_ADMIN" ]; then
-    wget -q -O /dev/null --post-data '' "$PROXY_ADMIN/shutdown" || true
+    if ! answer=$(wget -q -O - --post-data '' "$PROXY_ADMIN/shutdown" 2>&1) || [ "$answer" != "shutdown" ]; then
+      echo "could not stop the Linkerd proxy at $PROXY_ADMIN/shutdown (${answer:-no answer}); the Job stays Running until it is deleted" >&2
+    fi
   fi
 }
 trap stop_proxy EXIT
