@@ -60,13 +60,35 @@ npm ci --no-audit --no-fund
 # One provider plugin cache for every stack and every rebuild (`npm run deploy` uses it).
 plugin_cache=$(scripts/plugin-cache.sh)
 
-# Synthesis needs no Terraform CLI configuration; without one, cdktf would
-# print a warning per stack about a missing ~/.terraformrc.
+# A TF_CLI_CONFIG_FILE that names a missing file makes every Terraform call
+# cdktf makes print a warning box; only then synthesize without one. A config
+# that exists (mirrors, a plugin cache) is kept.
 export CHECKPOINT_DISABLE=1
-TF_CLI_CONFIG_FILE="${TF_CLI_CONFIG_FILE:-/dev/null}" npx cdktf synth
+if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -e "$TF_CLI_CONFIG_FILE" ]; then
+  echo "TF_CLI_CONFIG_FILE names a missing file ($TF_CLI_CONFIG_FILE): synthesizing without a Terraform CLI configuration"
+  export TF_CLI_CONFIG_FILE=/dev/null
+fi
+
+# In a terminal cdktf shows its spinner; in a log (CI, a pipe) it would leave
+# spinner frames, so print one plain line instead and show cdktf's output only
+# when it fails, without the frames.
+if [ -t 1 ]; then
+  npx cdktf synth
+else
+  echo "Synthesizing the stacks (npx cdktf synth)..."
+  synth_log=$(mktemp)
+  if ! CI=true npx cdktf synth >"$synth_log" 2>&1; then
+    LC_ALL=C grep -av $'\xe2\xa0[\x80-\xbf]' "$synth_log" >&2 || true
+    rm -f "$synth_log"
+    exit 1
+  fi
+  grep -a -e '^warning: ' -e '^WARN ' "$synth_log" || true
+  rm -f "$synth_log"
+fi
+
 echo
-echo "Synthesized Terraform configuration, one folder per stack:"
-for dir in cdktf.out/stacks/*/; do
-  echo "  $(pwd)/${dir%/}"
-done
+echo "Synthesized $(find cdktf.out/stacks -mindepth 1 -maxdepth 1 -type d | wc -l) stacks into $(pwd)/cdktf.out/stacks."
 echo "Terraform provider cache (each provider downloaded once): $plugin_cache"
+echo
+echo "Next, with AWS credentials for the target account (README: Prerequisites), deploy everything:"
+echo "  npm run deploy -- '*'"
