@@ -188,7 +188,7 @@ describe("DeadNodeCleanup", () => {
 
   it("runs from a timer on the control plane, with jq installed and the configured NotReady delay", () => {
     const script = controlPlaneScript(cluster);
-    expect(script).toContain("retry 10 5 apt_install jq");
+    expect(script).toContain("readonly EXTRA_APT_PACKAGES='jq'");
     expect(script).toContain("systemctl enable --now k8s-node-cleanup.timer");
     expect(script).toContain(`readonly NOT_READY_MINUTES='${app.config.cluster.deadNodeCleanup.notReadyMinutes}'`);
     expect(script).toContain("export KUBECONFIG=/etc/kubernetes/admin.conf");

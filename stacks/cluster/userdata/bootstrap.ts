@@ -150,6 +150,8 @@ export function controlPlaneUserData(config: Config): string {
       JOIN_TOKEN_REFRESH_HOURS,
       CERT_RENEW_BEFORE_DAYS,
       CERT_CHECK_INTERVAL_MINUTES,
+      // The dead-worker cleanup reads JSON with jq: installed in the node's one apt transaction.
+      EXTRA_APT_PACKAGES: deadNodeCleanup.enabled ? "jq" : "",
       ...(etcdBackup.enabled ? { ETCD_BACKUP_INTERVAL_MINUTES: etcdBackup.intervalMinutes, ETCD_FIRST_BACKUP_MINUTES } : {}),
       ...(deadNodeCleanup.enabled ? { NODE_CLEANUP_INTERVAL_MINUTES } : {}),
     },
@@ -173,6 +175,7 @@ export function controlPlaneUserData(config: Config): string {
 function workerValues(config: Config): Record<string, ScriptValue> {
   const names = workerGroupNames(config);
   return {
+    EXTRA_APT_PACKAGES: "",
     JOIN_TIMEOUT_SECONDS: workerJoinTimeoutSeconds(config),
     WORKER_GROUP_NAME: names.group,
     WORKER_LAUNCH_HOOK: names.launchHook,

@@ -55,6 +55,15 @@ install_aws_cli() {
   snap wait system seed.loaded && snap install aws-cli --classic && "${AWS_CLI}" --version
 }
 
+# await_aws_cli_and_clock: waits for what node-setup.sh started in the
+# background: the AWS CLI install (AWS_CLI_INSTALL_PID) and chrony's first
+# synchronisation. Certificates need a correct clock.
+await_aws_cli_and_clock() {
+  wait "${AWS_CLI_INSTALL_PID}" || die "the AWS CLI snap could not be installed (see the lines above)"
+  chronyc waitsync 60 1 >/dev/null || die "the clock did not synchronise (chronyc tracking shows why)"
+  log "AWS CLI installed; clock synchronised"
+}
+
 # ssm_get NAME: prints the (decrypted) value of a parameter.
 ssm_get() {
   "${AWS_CLI}" ssm get-parameter --region "${AWS_REGION}" --name "$1" --with-decryption \

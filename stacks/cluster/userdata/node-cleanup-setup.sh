@@ -1,6 +1,7 @@
 
-# --- Removal of dead workers' Node objects (jq reads kubectl's and EC2's answers) ---
-retry 10 5 apt_install jq
+# --- Removal of dead workers' Node objects (jq, installed with the node's
+# packages, reads kubectl's and EC2's answers) ---
+command -v jq >/dev/null || die "jq is missing: EXTRA_APT_PACKAGES should have installed it"
 cat >/usr/local/sbin/k8s-node-cleanup <<'HELPER'
 @@NODE_CLEANUP_SCRIPT@@
 HELPER

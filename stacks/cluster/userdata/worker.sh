@@ -6,6 +6,7 @@
 # time never completes it: the hook's timeout abandons the instance and the
 # group replaces it.
 
+await_aws_cli_and_clock
 install -d -m 0755 /etc/kubeadm-bootstrap
 retry 30 2 ssm_get_to_file "${SSM_CA_CERT}" /etc/kubeadm-bootstrap/ca.crt 0644
 CA_CERT_HASH="$(ca_cert_hash /etc/kubeadm-bootstrap/ca.crt)"
