@@ -131,14 +131,16 @@ describeWith(bash && openssl && systemdAnalyze)("control-plane user-data, run en
   });
 
   it("installs kubelet, kubeadm and kubectl pinned from the pkgs.k8s.io repository whose key it stored, and holds them", () => {
-    const key = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg";
-    expect(run.file(key)).toMatch(/^dearmored:-----BEGIN PGP PUBLIC KEY BLOCK-----/);
+    // Kept as downloaded (ASCII-armoured): apt reads such a key from a signed-by
+    // file whose name ends in .asc (sources.list(5), "Signed-By").
+    const key = "/etc/apt/keyrings/kubernetes-apt-keyring.asc";
+    expect(run.file(key)).toMatch(/^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
     const minor = config.cluster.kubernetesVersion.split(".").slice(0, 2).join(".");
     expect(run.file("/etc/apt/sources.list.d/kubernetes.list")).toBe(`deb [signed-by=${key}] https://pkgs.k8s.io/core:/stable:/v${minor}/deb/ /\n`);
     expect(run.state("package-versions")).toEqual(["kubelet", "kubeadm", "kubectl"].map((p) => `${p}=${PACKAGE_VERSION}`));
     expect(run.state("held")).toEqual(["kubelet", "kubeadm", "kubectl"]);
-    // (curl and gpg run in one pipeline, in either order.)
-    expectOrder(run, `curl -fsSL https://pkgs.k8s.io/core:/stable:/v${minor}/deb/Release.key`, "apt-get -q -o DPkg::Lock::Timeout=300 update", "apt-get -q -y -o DPkg::Lock::Timeout=300 install --no-install-recommends kubelet=");
+    expect(run.callsTo("gpg")).toEqual([]);
+    expectOrder(run, `curl -fsSL -o ${key} https://pkgs.k8s.io/core:/stable:/v${minor}/deb/Release.key`, "apt-get -q -o DPkg::Lock::Timeout=300 update", "apt-get -q -y -o DPkg::Lock::Timeout=300 install --no-install-recommends containerd chrony");
   });
 
   it("reads its addresses over IMDSv2 and every parameter in the cluster's region", () => {
@@ -347,8 +349,13 @@ describeWith(bash && openssl)("failure paths", () => {
       expect({ status: r.status, stderr: r.status === 0 ? "" : r.stderr.slice(-2000) }).toEqual({ status: 0, stderr: "" });
       // The failures did happen: apt, the key download, the snap, IMDS, SSM (and the worker's probe and join).
       const failed = r.state("flaky-failures").join("\n");
-      for (const call of ["apt-get -q -o DPkg::Lock::Timeout=300 update", "curl -fsSL https://pkgs.k8s.io", "snap install aws-cli", "http://169.254.169.254/latest/meta-data/instance-id", `--name ${params.caCert}`]) {
+      for (const call of ["apt-get -q -o DPkg::Lock::Timeout=300 update", " https://pkgs.k8s.io/core:", "snap install aws-cli", "http://169.254.169.254/latest/meta-data/instance-id", `--name ${params.caCert}`]) {
         expect(failed).toContain(call);
+      }
+      if (script === controlPlaneScript) {
+        // The background image pull is retried too, and kubeadm init still finds the images.
+        expect(failed).toContain("kubeadm config images pull");
+        expect(r.state("images-pulled")).toEqual([`v${config.cluster.kubernetesVersion}`]);
       }
       if (script === workerScript) for (const call of ["/livez", "kubeadm join", "autoscaling complete-lifecycle-action"]) expect(failed).toContain(call);
     }
@@ -414,14 +421,16 @@ describeWith(bash && openssl)("failure paths", () => {
     const r = runBootstrap(controlPlaneScript, scenario({ ssm: { [params.joinToken]: "not-a-token" } }));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`FATAL: the parameter ${params.joinToken} does not hold a bootstrap token`);
-    expect(r.callsTo("kubeadm")).toEqual([]);
+    // Only the image pre-pull, started in the background before the checks, ran kubeadm.
+    expect(r.callsTo("kubeadm").filter((c) => c.args[0] !== "config")).toEqual([]);
   });
 
   it("the control plane stops when the clock never synchronises", () => {
     const r = runBootstrap(controlPlaneScript, scenario({ fail: { "chronyc waitsync": "always" } }));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("FATAL: the clock did not synchronise");
-    expect(r.callsTo("kubeadm")).toEqual([]);
+    expect(r.callsTo("kubeadm").filter((c) => c.args[0] !== "config")).toEqual([]);
+    expect(r.callsTo("aws ssm")).toEqual([]);
   });
 });
 

@@ -17,7 +17,7 @@
 #   state/...            what the fake machine remembers (modules, sysctls, packages, units, s3, captured files)
 #
 # Failure KEYs: "apt-get update", "apt-get install", "curl imds token", "curl imds PATH", "curl pkgs.k8s.io",
-# "curl livez", "snap install", "aws ssm get-parameter NAME", "aws ssm put-parameter",
+# "curl livez", "snap install", "kubeadm config images pull", "aws ssm get-parameter NAME", "aws ssm put-parameter",
 # "aws s3 cp", "aws autoscaling complete-lifecycle-action", "kubeadm init", "kubeadm join", "kubeadm token create", "chronyc waitsync",
 # "crictl ps", "etcdctl snapshot save", "etcdutl snapshot status".
 set -uo pipefail
@@ -360,6 +360,15 @@ case "${name}" in
         else
           echo "This node has joined the cluster:"
         fi
+        ;;
+      config)
+        # `kubeadm config images pull --kubernetes-version vX.Y.Z`: the images
+        # kubeadm init would otherwise pull itself, recorded as pulled.
+        [[ "$2 $3" == "images pull" ]] || { echo "kubeadm: unexpected call: $*" >&2; exit 2; }
+        net_fails "kubeadm config images pull" && { echo "failed to pull image \"registry.k8s.io/kube-apiserver\": dial tcp: lookup registry.k8s.io: Temporary failure in name resolution" >&2; exit 1; }
+        version="$(opt --kubernetes-version "$@")" || { echo "kubeadm: config images pull without --kubernetes-version" >&2; exit 2; }
+        echo "${version}" >>"${state}/images-pulled"
+        echo "[config/images] Pulled registry.k8s.io/kube-apiserver:${version}"
         ;;
       reset) echo "[reset] Deleted contents of the etcd data directory: /var/lib/etcd" ;;
       token)
