@@ -13,10 +13,10 @@
  */
 import { dataOf, synthNetwork, type SynthesizedStack } from "./helpers/synth";
 import { evaluatePostcondition, postconditionsOf, type Postcondition } from "./helpers/condition-eval";
-import { describeWith, requireTool } from "./helpers/tools";
+import { describeWith, requireTool, TERRAFORM_INSTALL_HINT } from "./helpers/tools";
 import { isStandardFamily, STANDARD_VCPU_QUOTA } from "../stacks/network/preflight";
 
-const terraform = requireTool("terraform", "terraform (from HashiCorp's apt repository, apt.releases.hashicorp.com; Debian does not package it)");
+const terraform = requireTool("terraform", "terraform", TERRAFORM_INSTALL_HINT);
 
 const SEOUL_ZONES = ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c", "ap-northeast-2d"];
 

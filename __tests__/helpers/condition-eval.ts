@@ -26,32 +26,47 @@ export function postconditionsOf(body: Record<string, unknown>): Postcondition[]
 }
 
 /**
- * `self` is the data source's attributes as the provider reports them;
- * `others` maps an address (`data.type.name`) to its attributes.
+ * Evaluates Terraform templates (`"${…}"` strings as the synthesized JSON
+ * holds them). `self` is a resource's or data source's attributes as the
+ * provider reports them; `others` maps an address (`data.type.name`) or a
+ * local (`local.name`) to its value. Returns each template's value.
  */
-export function evaluatePostcondition(terraform: string, check: Postcondition, self: unknown, others: Record<string, unknown> = {}): Evaluated {
+export function evaluateTemplates(
+  terraform: string,
+  templates: Record<string, string>,
+  bindings: { self?: unknown; others?: Record<string, unknown> } = {},
+): Record<string, unknown> {
   const dir = mkdtempSync(path.join(tmpdir(), "condition-eval-"));
   const cli = path.join(dir, "cli.tfrc");
   writeFileSync(cli, "");
-  const locals: Record<string, unknown> = { self };
+  const others = bindings.others ?? {};
+  const locals: Record<string, unknown> = { self: bindings.self ?? null };
   const substitute = (text: string) => {
     let out = text.replace(/\bself\./g, "local.self.");
     Object.keys(others).forEach((address, i) => {
-      out = out.split(`${address}.`).join(`local.other_${i}.`);
+      const escaped = address.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      out = out.replace(new RegExp(`${escaped}(?=[.\\[)\\s,}]|$)`, "g"), `local.bound_${i}`);
     });
     return out;
   };
-  Object.values(others).forEach((value, i) => (locals[`other_${i}`] = value));
-  locals.condition = substitute(check.condition);
-  locals.message = substitute(check.error_message);
+  Object.values(others).forEach((value, i) => (locals[`bound_${i}`] = value));
+  const keys = Object.keys(templates);
+  keys.forEach((k, i) => (locals[`template_${i}`] = substitute(templates[k] as string)));
   writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ locals }));
+  const query = `jsonencode({ ${keys.map((_k, i) => `t${i} = local.template_${i}`).join(", ")} })\n`;
   const out = execFileSync(terraform, ["console"], {
     cwd: dir,
-    input: "jsonencode({ holds = local.condition, message = local.message })\n",
+    input: query,
     encoding: "utf8",
-    env: { ...process.env, TF_CLI_CONFIG_FILE: cli, TF_IN_AUTOMATION: "1" },
+    env: { ...process.env, TF_CLI_CONFIG_FILE: cli, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" },
   });
   // Console prints an HCL string: JSON-compatible quoting, plus $${ and %%{ escapes.
-  const json = (JSON.parse(out.trim()) as string).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
-  return JSON.parse(json) as Evaluated;
+  const json = JSON.parse((JSON.parse(out.trim()) as string).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{")) as Record<string, unknown>;
+  return Object.fromEntries(keys.map((k, i) => [k, json[`t${i}`]]));
+}
+
+/** A postcondition's verdict and message, for `self` (and `others`, see evaluateTemplates). */
+export function evaluatePostcondition(terraform: string, check: Postcondition, self: unknown, others: Record<string, unknown> = {}): Evaluated {
+  const r = evaluateTemplates(terraform, { holds: check.condition, message: check.error_message }, { self, others });
+  return { holds: r.holds as boolean, message: r.message as string };
 }

@@ -28,6 +28,10 @@ export const CONFIG_VARIANTS: readonly ConfigVariant[] = [
     },
   },
   {
+    name: "admin address looked up on every plan, vCPU quota unchecked",
+    context: { access: { adminCidrLookup: "every-plan" }, cluster: { checkVcpuQuota: false } },
+  },
+  {
     name: "arm64 nodes, optional jobs off",
     context: {
       cluster: {

@@ -54,6 +54,12 @@ export const DEFAULT_CONFIG = {
     adminCidrs: [] as string[],
     /** Where the deploying machine's public IPv4 is looked up when adminCidrs is empty. */
     publicIpLookupUrl: "https://checkip.amazonaws.com",
+    /**
+     * When adminCidrs is empty: `once` looks the address up on the first deploy and keeps it
+     * in SSM (/<name>/network/admin-cidr), so later plans, diffs and destroys call nothing
+     * outside AWS; `every-plan` looks it up on every plan (the rules follow the deployer).
+     */
+    adminCidrLookup: "once" as "once" | "every-plan",
     /** Open the NodePorts (and only them) to 0.0.0.0/0. */
     allowPublicNodePorts: false,
     /**

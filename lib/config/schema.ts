@@ -98,6 +98,7 @@ export const configSchema = z.strictObject({
   access: z.strictObject({
     adminCidrs: z.array(cidr),
     publicIpLookupUrl: z.url({ protocol: /^https$/, message: "must be an https:// URL that answers with the caller's IPv4" }),
+    adminCidrLookup: z.enum(["once", "every-plan"], { message: "must be 'once' or 'every-plan'" }),
     allowPublicNodePorts: z.boolean(),
     allowBroadAdminCidrs: z.boolean(),
     sshKeyName: z

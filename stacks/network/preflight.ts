@@ -3,7 +3,7 @@ import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-avail
 import { DataAwsEc2InstanceType } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type";
 import { DataAwsEc2InstanceTypeOfferings } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type-offerings";
 import { DataAwsServicequotasServiceQuota } from "@cdktf/provider-aws/lib/data-aws-servicequotas-service-quota";
-import type { Config } from "../../lib/config";
+import { envName, type Config } from "../../lib/config";
 
 /**
  * The EC2 quota "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z)
@@ -12,7 +12,7 @@ import type { Config } from "../../lib/config";
 export const STANDARD_VCPU_QUOTA = { serviceCode: "ec2", quotaCode: "L-1216C47A" } as const;
 
 /** The setting that turns the vCPU quota check off. */
-export const VCPU_QUOTA_SETTING = "cluster.checkVcpuQuota (K8S_MESH_CLUSTER__CHECK_VCPU_QUOTA=false)";
+export const VCPU_QUOTA_SETTING = `cluster.checkVcpuQuota (${envName(["cluster", "checkVcpuQuota"])}=false)`;
 
 /**
  * True when On-Demand instances of this type count against L-1216C47A: the
@@ -67,7 +67,7 @@ export class Preflight extends Construct {
             condition: `\${length(setsubtract(${hclList(availabilityZones)}, self.names)) == 0}`,
             errorMessage:
               `availabilityZones: region ${region} has no zone \${join(", ", sort(setsubtract(${hclList(availabilityZones)}, self.names)))} that this account can use. ` +
-              `Its zones are: \${join(", ", self.names)}. Set availabilityZones (K8S_MESH_AVAILABILITY_ZONES) to zones from that list.`,
+              `Its zones are: \${join(", ", self.names)}. Set availabilityZones (${envName(["availabilityZones"])}) to zones from that list.`,
           },
         ],
       },
