@@ -11,6 +11,8 @@ export const NAMESPACES = {
   bookinfoBaseline: "bookinfo-baseline",
   /** Linkerd's Jaeger extension: trace collector, injector and Jaeger (meshed by the chart's own pod annotations). */
   linkerdJaeger: "linkerd-jaeger",
+  /** Loki and its agent, Fluent Bit (not meshed; the agent reads the nodes' log files). */
+  logging: "logging",
 } as const;
 
 export const RELEASES = {
@@ -22,6 +24,10 @@ export const RELEASES = {
   awsEbsCsiDriver: "aws-ebs-csi-driver",
   /** Linkerd's Jaeger extension (namespace linkerd-jaeger). */
   linkerdJaeger: "linkerd-jaeger",
+  /** Loki, single binary (namespace logging). */
+  loki: "loki",
+  /** The log agent (namespace logging). */
+  fluentBit: "fluent-bit",
 } as const;
 
 /**

@@ -68,6 +68,8 @@ export const PORTS = {
   linkerdWebhook: entry(8443, "tcp", "pod", "Linkerd proxy-injector and sp-validator webhooks (called by the API server)"),
   linkerdPolicyWebhook: entry(9443, "tcp", "pod", "Linkerd policy validator webhook (called by the API server)"),
   traceCollectorOpencensus: entry(55678, "tcp", "pod", "Trace collector, OpenCensus receiver: every meshed proxy sends its spans here"),
+  lokiHttp: entry(3100, "tcp", "pod", "Loki HTTP API: pushes from Fluent Bit, queries from Grafana and the verify command"),
+  fluentBitMetrics: entry(2020, "tcp", "pod", "Fluent Bit HTTP server: health check and metrics"),
   jaegerQuery: entry(16686, "tcp", "pod", "Jaeger query API and UI (Grafana's Jaeger datasource, kubectl port-forward)"),
 } as const satisfies Record<string, PortEntry>;
 

@@ -82,6 +82,14 @@ export const CHARTS = {
    */
   linkerdJaeger: { repository: "https://helm.linkerd.io/stable", chart: "linkerd-jaeger", version: "30.12.11" },
   /**
+   * Log store: Grafana Loki 3.6 in single-binary mode on a volume
+   * (production/helm/loki in grafana/loki at tag helm-loki-7.3.0),
+   * published in Grafana's chart repository.
+   */
+  loki: { repository: "https://grafana.github.io/helm-charts", chart: "loki", version: "7.3.0" },
+  /** Log agent: Fluent Bit 5.1 as a DaemonSet (charts/fluent-bit in fluent/helm-charts at tag fluent-bit-0.58.1). */
+  fluentBit: { repository: "https://fluent.github.io/helm-charts", chart: "fluent-bit", version: "0.58.1" },
+  /**
    * The persistent-volume provisioner. 2.53.0 (driver v1.53.0, Nov 2025) is the
    * last release made while Kubernetes 1.28 was still supported (EKS extended
    * support ended 2025-11-26; the driver supports the versions Kubernetes or

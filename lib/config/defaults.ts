@@ -153,6 +153,10 @@ export const DEFAULT_CONFIG = {
     awsEbsCsiDriverChart: CHARTS.awsEbsCsiDriver.version,
     /** linkerd-jaeger Helm chart version (Linkerd's tracing extension). */
     linkerdJaegerChart: CHARTS.linkerdJaeger.version,
+    /** Loki Helm chart version (the log store). */
+    lokiChart: CHARTS.loki.version,
+    /** Fluent Bit Helm chart version (the log agent on every node). */
+    fluentBitChart: CHARTS.fluentBit.version,
     /** Tag of the Bookinfo images. */
     bookinfoImageTag: IMAGES.bookinfo.tag,
     /** Load client image (traffic generator and benchmark). */
@@ -204,6 +208,14 @@ export const DEFAULT_CONFIG = {
       samplingPercentage: 100,
       /** Traces Jaeger keeps in memory (it has no disk); the oldest go first, and a restart loses them all. */
       maxTraces: 5000,
+    },
+    logs: {
+      /** Every container's logs collected by Fluent Bit (every node) into Loki, searchable in Grafana. */
+      enabled: true,
+      /** Days Loki keeps log lines before its compactor deletes them. */
+      retentionDays: 7,
+      /** Size of Loki's persistent volume (encrypted gp3), in GiB. */
+      volumeGiB: 10,
     },
     storage: {
       /**

@@ -160,6 +160,8 @@ export const configSchema = z.strictObject({
     kubePrometheusStackChart: semver,
     awsEbsCsiDriverChart: semver,
     linkerdJaegerChart: semver,
+    lokiChart: semver,
+    fluentBitChart: semver,
     bookinfoImageTag: semver,
     fortioImage: z.string().regex(/^[a-z0-9./-]+:[A-Za-z0-9._-]+$/, { message: "must be an image reference with a tag, e.g. fortio/fortio:1.69.5" }),
   }),
@@ -191,6 +193,15 @@ export const configSchema = z.strictObject({
         .int({ message: "must be a whole number of traces" })
         .min(100, { message: "must be at least 100 traces" })
         .max(100000, { message: "must be at most 100000 traces (Jaeger keeps them in memory)" }),
+    }),
+    logs: z.strictObject({
+      enabled: z.boolean({ message: "must be true or false" }),
+      retentionDays: z
+        .number()
+        .int({ message: "must be a whole number of days (Loki's index is per day)" })
+        .min(1, { message: "must be at least 1 day" })
+        .max(365, { message: "must be at most 365 days" }),
+      volumeGiB: ebsVolumeGiB,
     }),
     storage: z.strictObject({
       volumeDeletionTimeoutSeconds: z.number().int({ message: "must be a whole number of seconds" }).min(60, { message: "must be at least 60 seconds (deleting a volume takes up to a minute)" }).max(3600, { message: "must be at most 3600 seconds" }),

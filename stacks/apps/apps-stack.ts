@@ -119,6 +119,8 @@ export class AppsStack extends ProjectStack {
       namespace: ns.name,
       productpageNodePort: config.nodePorts.bookinfo,
       dependsOn: policyObjects,
+      // Log lines that link to traces: only worth it when both are collected.
+      traceAccessLog: config.platform.tracing.enabled && config.platform.logs.enabled,
     });
     // Traffic starts once every Bookinfo Deployment has rolled out (Terraform waits
     // for each rollout), so a first deploy sends no call into a half-started app.

@@ -18,6 +18,7 @@ import { bookinfoServiceAccount } from "../../lib/k8s-names";
 import { BOOKINFO_COMPONENTS, bookinfoImage, versionedName, type BookinfoService } from "./bookinfo-components";
 import { appLabels, serviceSelector } from "./labels";
 import { Workload } from "./workload";
+import { LINKERD_ANNOTATIONS, TRACE_CONTEXT_RECEIVERS } from "./linkerd-annotations";
 
 /** The name of the HTTP port on Bookinfo's Services and containers. */
 export const BOOKINFO_PORT_NAME = "http";
@@ -30,6 +31,12 @@ export interface BookinfoProps {
   readonly productpageNodePort?: number;
   /** What the Deployments wait for (the authorization policy, so no first request is denied). */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * Turn on the proxies' JSON access log on the services that receive a
+   * trace context (TRACE_CONTEXT_RECEIVERS), so their log lines carry trace ids.
+   * @default false
+   */
+  readonly traceAccessLog?: boolean;
 }
 
 export class Bookinfo extends Construct {
@@ -77,6 +84,9 @@ export class Bookinfo extends Construct {
           scratch: c.scratch,
           runAsUser: c.runAsUser,
           resources: c.resources,
+          ...(props.traceAccessLog && (TRACE_CONTEXT_RECEIVERS as readonly string[]).includes(c.service)
+            ? { podAnnotations: { [LINKERD_ANNOTATIONS.accessLog]: "json" } }
+            : {}),
         });
         if (c.versions.length > 1) {
           // One Service per version: the traffic split's backends.

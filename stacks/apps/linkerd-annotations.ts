@@ -4,7 +4,19 @@ export const LINKERD_ANNOTATIONS = {
   inject: "linkerd.io/inject",
   /** Inbound policy for ports no Server selects; the injector copies it from the namespace to each pod. */
   defaultInboundPolicy: "config.linkerd.io/default-inbound-policy",
+  /** The proxy's HTTP access log on inbound requests, `apache` or `json` (pkg/k8s/labels.go ProxyAccessLogAnnotation at stable-2.14.10). */
+  accessLog: "config.linkerd.io/access-log",
 } as const;
+
+/**
+ * Services whose inbound requests carry a B3 trace context: productpage sends
+ * its `x-b3-*` headers to details and reviews, and reviews forwards them to
+ * ratings (istio release-1.20 productpage.py and LibertyRestEndpoint.java).
+ * Their proxies' access logs record the trace id (the proxy takes it from
+ * `x-b3-traceid`: linkerd2-proxy v2.210.4 linkerd/http-access-log), which
+ * links a log line to its trace. productpage's own callers send none.
+ */
+export const TRACE_CONTEXT_RECEIVERS = ["details", "reviews", "ratings"] as const;
 
 /** Linkerd's default identity trust domain (the control plane's `identityTrustDomain`). */
 export const LINKERD_TRUST_DOMAIN = "cluster.local";

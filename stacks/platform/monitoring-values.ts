@@ -16,6 +16,7 @@ import { GRAFANA_PROMETHEUS_DATASOURCE, linkerdDashboardProviders, linkerdDashbo
 import { NO_MESH } from "./privileged-namespace";
 import { STORAGE_CLASS } from "../../lib/storage";
 import { grafanaJaegerDatasource } from "./tracing";
+import { grafanaLokiDatasource } from "./logging";
 import { NODE_EXPORTER_TEXTFILE } from "../../lib/certificates";
 import { CERT_RULE_GROUP, certificateRuleGroups } from "../../lib/alerting/certificates";
 
@@ -74,9 +75,12 @@ export function volumeClaimTemplate(sizeGiB: number) {
  */
 export const CLAIM_RETENTION_POLICY = { whenDeleted: "Delete", whenScaled: "Retain" } as const;
 
-/** Grafana datasources besides Prometheus and Alertmanager: Jaeger when tracing is on. */
+/** Grafana datasources besides Prometheus and Alertmanager: Jaeger when tracing is on, Loki when logs are. */
 function grafanaDatasources(config: Config) {
-  const extra = [...(config.platform.tracing.enabled ? [grafanaJaegerDatasource()] : [])];
+  const extra = [
+    ...(config.platform.tracing.enabled ? [grafanaJaegerDatasource()] : []),
+    ...(config.platform.logs.enabled ? [grafanaLokiDatasource(config)] : []),
+  ];
   return extra.length > 0 ? { additionalDataSources: extra } : {};
 }
 

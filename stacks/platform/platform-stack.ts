@@ -46,6 +46,7 @@ import { VolumeCleanup } from "./volume-cleanup";
 import { LinkerdIdentity } from "./linkerd-identity";
 import { Linkerd } from "./linkerd";
 import { Tracing } from "./tracing";
+import { Logging } from "./logging";
 import type { PlatformOutputs } from "./outputs";
 
 /**
@@ -130,6 +131,17 @@ export class PlatformStack extends ProjectStack {
     const tracing = config.platform.tracing.enabled
       ? new Tracing(this, "tracing", { config, kubernetes, helm, dependsOn: [linkerd.controlPlane.release] })
       : undefined;
+
+    // Logs need networked nodes and a volume (and, on destroy, the volume wait
+    // after them); not the mesh, not monitoring.
+    if (config.platform.logs.enabled) {
+      new Logging(this, "logging", {
+        config,
+        kubernetes,
+        helm,
+        dependsOn: [nodesReady.deployment, storage.storageClass, volumeCleanup.wait],
+      });
+    }
 
     new TerraformOutput(this, OUTPUT_NAMES.platform.grafanaAdminPassword, {
       value: monitoring.grafanaAdminPassword,
