@@ -254,13 +254,13 @@ describe("destroy order", () => {
     expect(dependsOn(wait)).toEqual([driver.address, storageClass.address]);
     expect(dependsOn(monitoringNs)).toEqual(expect.arrayContaining([storageClass.address, wait.address]));
     expect(dependsOn(kps)).toContain(monitoringNs.address);
-    // Only the monitoring namespace sits on the wait: nothing else delays or is delayed by it.
+    // Only the namespaces with claims (monitoring, and logging for Loki) sit on the wait: nothing else delays or is delayed by it.
     const users = Object.entries(platform.tf.resource ?? {}).flatMap(([type, byId]) =>
       Object.entries(byId)
         .filter(([, r]) => ((r.depends_on as string[] | undefined) ?? []).includes(wait.address))
         .map(([id]) => `${type}.${id}`),
     );
-    expect(users).toEqual([monitoringNs.address]);
+    expect(users.sort()).toEqual([namespaceNamed(platform, NAMESPACES.logging).address, monitoringNs.address].sort());
   });
 
   it("removes the driver's credentials only after the driver, and so after the volume wait", () => {

@@ -105,7 +105,7 @@ describe("linkerd-jaeger release", () => {
 
   it("gives Grafana a Jaeger datasource on the query port, in the datasource ConfigMap (values, not a Secret)", () => {
     const grafana = values(platform, RELEASES.kubePrometheusStack).grafana;
-    expect(grafana.additionalDataSources).toEqual([
+    expect(grafana.additionalDataSources.filter((d: Obj) => d.type === "jaeger")).toEqual([
       expect.objectContaining({
         name: GRAFANA_JAEGER_DATASOURCE.name,
         uid: GRAFANA_JAEGER_DATASOURCE.uid,
@@ -119,7 +119,9 @@ describe("linkerd-jaeger release", () => {
     const p = off.stack("platform");
     expect(() => releaseNamed(p, RELEASES.linkerdJaeger)).toThrow(/found 0/);
     expect(() => namespaceNamed(p, NAMESPACES.linkerdJaeger)).toThrow(/found 0/);
-    expect(values(p, RELEASES.kubePrometheusStack).grafana.additionalDataSources).toBeUndefined();
+    expect((values(p, RELEASES.kubePrometheusStack).grafana.additionalDataSources as Obj[]).map((d) => d.type)).toEqual(["loki"]);
+    // Nor a link from log lines to traces.
+    expect((values(p, RELEASES.kubePrometheusStack).grafana.additionalDataSources as Obj[])[0]?.jsonData).toBeUndefined();
     expect(manifests(off.stack("apps")).filter((m) => namespaceOf(off.stack("apps"), m) === NAMESPACES.linkerdJaeger)).toEqual([]);
   });
 });
