@@ -121,7 +121,7 @@ describe("effective access of the node roles to the cluster's parameters", () =>
 
   it("encrypts every SecureString with the cluster's own key, which rotates (CKV_AWS_337, CKV_AWS_7)", () => {
     const secure = m.parameters.filter((p) => p.secure);
-    expect(secure.map((p) => p.name).sort()).toEqual([names.caKey, names.joinToken].sort());
+    expect(secure.map((p) => p.name).sort()).toEqual([names.caKey, names.joinToken, names.secretsEncryptionKey].sort());
     const [keyArn] = [...m.keyPolicies.keys()];
     for (const p of secure) expect({ name: p.name, key: p.keyArn }).toEqual({ name: p.name, key: keyArn });
     expect(oneResource(app.stack("cluster"), "aws_kms_key")).toMatchObject({ enable_key_rotation: true });

@@ -145,7 +145,7 @@ describeWith(bash && openssl && systemdAnalyze)("control-plane user-data, run en
 
   it("reads its addresses over IMDSv2 and every parameter in the cluster's region", () => {
     for (const c of run.callsTo("aws ssm")) expect(c.args.slice(2, 4)).toEqual(["--region", config.region]);
-    expect(run.callsTo("aws ssm get-parameter").map((c) => c.args[5])).toEqual([params.caCert, params.caKey, params.controlPlanePublicIp, params.joinToken]);
+    expect(run.callsTo("aws ssm get-parameter").map((c) => c.args[5])).toEqual([params.caCert, params.caKey, params.secretsEncryptionKey, params.controlPlanePublicIp, params.joinToken]);
     expect(run.indexOf("snap install aws-cli --classic")).toBeLessThan(run.indexOf("aws ssm"));
   });
 

@@ -150,6 +150,9 @@ export function rerootScript(script: string, root: string): string {
   return out.join("\n");
 }
 
+/** A stand-in Secrets encryption key as Terraform's random_bytes gives it: 32 bytes, base64. */
+export const EXAMPLE_SECRETS_ENCRYPTION_KEY = Buffer.alloc(32, 0x5a).toString("base64");
+
 /** The SSM values, IMDS answers and API server a node of `config` finds in AWS when all is well. */
 export function defaultScenario(config: Config): Required<Pick<Scenario, "ssm" | "imds" | "apiServer" | "caCert">> {
   const p = parameterNames(config);
@@ -161,6 +164,7 @@ export function defaultScenario(config: Config): Required<Pick<Scenario, "ssm" |
       [p.joinToken]: EXAMPLE_JOIN_TOKEN,
       [p.controlPlanePublicIp]: EXAMPLE_PUBLIC_IP,
       [p.etcdBackupLocation]: `s3://example-etcd-backups/${config.name}/etcd/`,
+      [p.secretsEncryptionKey]: EXAMPLE_SECRETS_ENCRYPTION_KEY,
     },
     imds: {
       "local-ipv4": "10.0.1.10",

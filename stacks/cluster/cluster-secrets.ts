@@ -5,6 +5,7 @@ import { CertRequest } from "@cdktf/provider-tls/lib/cert-request";
 import { LocallySignedCert } from "@cdktf/provider-tls/lib/locally-signed-cert";
 import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
 import { StringResource } from "@cdktf/provider-random/lib/string-resource";
+import { Bytes } from "@cdktf/provider-random/lib/bytes";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import type { Config } from "../../lib/config";
@@ -16,6 +17,7 @@ import {
   parameterNames,
 } from "./settings";
 import type { ClusterKey } from "./cluster-key";
+import { SECRETS_ENCRYPTION_KEY_BYTES } from "./secrets-encryption";
 
 export interface ClusterSecretsProps {
   readonly config: Config;
@@ -31,12 +33,14 @@ export interface ClusterSecretsProps {
  * - an admin client certificate signed by that CA, for the Terraform
  *   providers and `npm run kubeconfig`, in the group that is cluster-admin
  *   for the configured minor;
- * - the first bootstrap token, `[a-z0-9]{6}.[a-z0-9]{16}`.
+ * - the first bootstrap token, `[a-z0-9]{6}.[a-z0-9]{16}`;
+ * - the key that encrypts Secrets in etcd (secrets-encryption.ts), 32 random
+ *   bytes, base64.
  *
- * The nodes get the CA key and the token from SSM Parameter Store, read with
- * their instance role. Both are SecureString parameters under the cluster's
- * own KMS key (ClusterKey), whose policy says which role may decrypt which
- * parameter; the CA certificate is a plain String parameter (it is public).
+ * The nodes get the CA key, the token and the encryption key from SSM
+ * Parameter Store, read with their instance role (workers: the token only).
+ * All three are SecureString parameters under the cluster's own KMS key
+ * (ClusterKey), whose policy says which role may decrypt which parameter; the CA certificate is a plain String parameter (it is public).
  * The control plane replaces the token in SSM every few hours (see
  * settings.ts), so Terraform ignores the parameter's value after creating it.
  */
@@ -47,6 +51,7 @@ export class ClusterSecrets extends Construct {
   readonly caKeyParameter: SsmParameter;
   readonly caCertParameter: SsmParameter;
   readonly joinTokenParameter: SsmParameter;
+  readonly secretsEncryptionKeyParameter: SsmParameter;
 
   constructor(scope: Construct, id: string, props: ClusterSecretsProps) {
     super(scope, id);
@@ -107,6 +112,15 @@ export class ClusterSecrets extends Construct {
       value: `${tokenId.result}.${tokenSecret.result}`,
       // The control plane writes fresh tokens here; Terraform must not put the expired first one back.
       lifecycle: { ignoreChanges: ["value"] },
+    });
+
+    const encryptionKey = new Bytes(this, "secrets-encryption-key", { length: SECRETS_ENCRYPTION_KEY_BYTES });
+    this.secretsEncryptionKeyParameter = new SsmParameter(this, "secrets-encryption-key-parameter", {
+      name: names.secretsEncryptionKey,
+      description: `Key that encrypts the Secrets of the ${config.name} cluster in etcd (read by the control plane only)`,
+      type: "SecureString",
+      keyId: key.arn,
+      value: encryptionKey.base64,
     });
   }
 }

@@ -62,7 +62,7 @@ export class ClusterStack extends ProjectStack {
       securityGroupIds: [network.clusterSecurityGroupId, network.controlPlaneSecurityGroupId],
       amiId: imageFor(cluster.controlPlane.instanceType),
       role: roles.controlPlane,
-      bootDependencies: [key.key, secrets.caKeyParameter, secrets.caCertParameter, secrets.joinTokenParameter, ...controlPlaneGrants],
+      bootDependencies: [key.key, secrets.caKeyParameter, secrets.caCertParameter, secrets.joinTokenParameter, secrets.secretsEncryptionKeyParameter, ...controlPlaneGrants],
       generation: generation.keeper,
     });
     const launchHook = new WorkerLaunchHook(this, "launch-hook", { config, role: roles.workers, partition: roles.partition.partition });

@@ -7,6 +7,7 @@ import { stringify } from "yaml";
 import type { Config } from "../../lib/config";
 import { PORTS } from "../../lib/ports";
 import { controlPlanePrivateIp, JOIN_TOKEN_TTL_HOURS, minorNumber } from "./settings";
+import { ENCRYPTION_CONFIG_DIR, ENCRYPTION_CONFIG_FILE } from "./secrets-encryption";
 
 /** kubeadm's config API: v1beta4 from Kubernetes 1.31 (extraArgs become lists), v1beta3 before. */
 export function kubeadmApiVersion(kubernetesVersion: string): "kubeadm.k8s.io/v1beta3" | "kubeadm.k8s.io/v1beta4" {
@@ -77,7 +78,14 @@ export function kubeadmInitConfig(config: Config): string {
       controlPlaneEndpoint: `${privateIp}:${PORTS.kubeApiServer.port}`,
       networking: { podSubnet: config.cluster.podCidr, serviceSubnet: config.cluster.serviceCidr },
       // The Elastic IP is how admins and Terraform reach the API server.
-      apiServer: { certSANs: [NODE_VARIABLES.publicIp, privateIp] },
+      // Secrets are encrypted in etcd from the first write (secrets-encryption.ts).
+      apiServer: {
+        certSANs: [NODE_VARIABLES.publicIp, privateIp],
+        extraArgs: extraArgs(apiVersion, { "encryption-provider-config": ENCRYPTION_CONFIG_FILE }),
+        extraVolumes: [
+          { name: "encryption-config", hostPath: ENCRYPTION_CONFIG_DIR, mountPath: ENCRYPTION_CONFIG_DIR, readOnly: true, pathType: "DirectoryOrCreate" },
+        ],
+      },
       // Metrics endpoints kube-prometheus-stack scrapes; kubeadm binds them to
       // 127.0.0.1. Only the cluster security group reaches these ports.
       controllerManager: { extraArgs: extraArgs(apiVersion, { "bind-address": everywhere }) },

@@ -43,8 +43,8 @@ export interface NodeRole {
  * Separate roles for the control plane and the workers. Both get Session
  * Manager (SSM_MANAGED_INSTANCE_POLICY, which reads no parameter); beyond
  * that only this cluster's SSM parameters, each named:
- * - control plane: read the CA key, the CA certificate and the join token;
- *   write the join token (its refresh timer);
+ * - control plane: read the CA key, the CA certificate, the join token and
+ *   the Secrets encryption key; write the join token (its refresh timer);
  * - workers: read the join token and the CA certificate, never the CA key.
  *
  * The SecureString parameters are encrypted with the cluster key. The roles
@@ -66,7 +66,7 @@ export class NodeRoles extends Construct {
     this.partition = new DataAwsPartition(this, "partition");
 
     this.controlPlane = this.nodeRole("control-plane", config, [
-      { Sid: "ReadClusterSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [secrets.caKeyParameter.arn, secrets.caCertParameter.arn, secrets.joinTokenParameter.arn] },
+      { Sid: "ReadClusterSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [secrets.caKeyParameter.arn, secrets.caCertParameter.arn, secrets.joinTokenParameter.arn, secrets.secretsEncryptionKeyParameter.arn] },
       { Sid: "RefreshJoinToken", Effect: "Allow", Action: ["ssm:PutParameter"], Resource: [secrets.joinTokenParameter.arn] },
     ]);
     this.workers = this.nodeRole("worker", config, [
@@ -74,7 +74,7 @@ export class NodeRoles extends Construct {
     ]);
 
     const names = parameterNames(config);
-    key.allowParameterDecrypt("ControlPlaneDecryptsItsParameters", this.controlPlane.role.arn, [names.caKey, names.joinToken]);
+    key.allowParameterDecrypt("ControlPlaneDecryptsItsParameters", this.controlPlane.role.arn, [names.caKey, names.joinToken, names.secretsEncryptionKey]);
     key.allowParameterEncrypt("ControlPlaneWritesJoinToken", this.controlPlane.role.arn, [names.joinToken]);
     key.allowParameterDecrypt("WorkersDecryptJoinToken", this.workers.role.arn, [names.joinToken]);
   }

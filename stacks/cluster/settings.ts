@@ -69,6 +69,7 @@ export function parameterNames(config: Pick<Config, "name">): {
   controlPlanePublicIp: string;
   etcdBackupLocation: string;
   adminCert: string;
+  secretsEncryptionKey: string;
 } {
   const prefix = `/${config.name}/cluster`;
   return {
@@ -78,6 +79,7 @@ export function parameterNames(config: Pick<Config, "name">): {
     controlPlanePublicIp: `${prefix}/control-plane-public-ip`,
     etcdBackupLocation: `${prefix}/etcd-backup-location`,
     adminCert: `${prefix}/admin-cert`,
+    secretsEncryptionKey: `${prefix}/secrets-encryption-key`,
   };
 }
 

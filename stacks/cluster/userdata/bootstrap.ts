@@ -7,6 +7,7 @@ import type { Config } from "../../../lib/config";
 import { PORTS } from "../../../lib/ports";
 import { IMAGES, KUBERNETES, kubernetesMinor } from "../../../lib/versions";
 import { kubeadmInitConfig, kubeadmJoinConfig } from "../kubeadm-config";
+import { ENCRYPTION_CONFIG_DIR, ENCRYPTION_CONFIG_FILE, encryptionConfiguration } from "../secrets-encryption";
 import {
   controlPlanePrivateIp,
   ETCD_DATA_DIR,
@@ -146,6 +147,9 @@ export function controlPlaneUserData(config: Config): string {
     values: {
       ...commonValues(config, "control-plane"),
       SSM_CA_KEY: parameterNames(config).caKey,
+      SSM_SECRETS_ENCRYPTION_KEY: parameterNames(config).secretsEncryptionKey,
+      ENCRYPTION_CONFIG_DIR,
+      ENCRYPTION_CONFIG_FILE,
       SSM_CONTROL_PLANE_PUBLIC_IP: parameterNames(config).controlPlanePublicIp,
       JOIN_TOKEN_REFRESH_HOURS,
       CERT_RENEW_BEFORE_DAYS,
@@ -164,6 +168,7 @@ export function controlPlaneUserData(config: Config): string {
     ],
     blocks: {
       KUBEADM_INIT_CONFIG: kubeadmInitConfig(config),
+      ENCRYPTION_CONFIG: encryptionConfiguration(),
       REFRESH_JOIN_TOKEN_SCRIPT: refreshJoinTokenScript(config),
       CERT_RENEWAL_SCRIPT: certRenewalScript(config),
       ...(etcdBackup.enabled ? { ETCD_BACKUP_SCRIPT: etcdBackupScript(config) } : {}),

@@ -16,6 +16,20 @@ retry 30 2 ssm_get_to_file "${SSM_CA_CERT}" /etc/kubernetes/pki/ca.crt 0644
 retry 30 2 ssm_get_to_file "${SSM_CA_KEY}" /etc/kubernetes/pki/ca.key 0600
 log "cluster CA in place ($(ca_cert_hash /etc/kubernetes/pki/ca.crt))"
 
+# --- Secrets encryption at rest: the key from SSM into a file only root reads ---
+# The API server reads it from its first start (kubeadm-config: encryption-provider-config).
+install -d -m 0700 "${ENCRYPTION_CONFIG_DIR}"
+SECRETS_ENCRYPTION_KEY="$(retry 30 2 ssm_get "${SSM_SECRETS_ENCRYPTION_KEY}")"
+[[ "${SECRETS_ENCRYPTION_KEY}" =~ ^[A-Za-z0-9+/]{43}=$ ]] ||
+  die "the parameter ${SSM_SECRETS_ENCRYPTION_KEY} does not hold a base64 32-byte key"
+umask 077
+cat >"${ENCRYPTION_CONFIG_FILE}" <<CONF
+@@ENCRYPTION_CONFIG@@
+CONF
+umask 022
+unset SECRETS_ENCRYPTION_KEY
+log "Secrets encryption configuration in place"
+
 # --- The Elastic IP (in the API server certificate), attached before this instance started ---
 CONTROL_PLANE_PUBLIC_IP="$(retry 30 2 ssm_get "${SSM_CONTROL_PLANE_PUBLIC_IP}")"
 [[ "${CONTROL_PLANE_PUBLIC_IP}" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] ||
