@@ -254,11 +254,11 @@ describe("ClusterStack", () => {
       expect(JSON.stringify(synthApp().stack("platform").tf)).toMatch(/arn:aws:ec2:/);
     });
 
-    it("lets the control plane read the CA key, CA certificate and token, and write only the token", () => {
+    it("lets the control plane read the CA key, CA certificate, token and Secrets encryption key, and write only the token", () => {
       const statements = policy("control-plane");
       const reads = statements.filter((s) => s.Action.includes("ssm:GetParameter")).flatMap((s) => s.Resource);
       const writes = statements.filter((s) => s.Action.includes("ssm:PutParameter")).flatMap((s) => s.Resource);
-      expect(reads.sort()).toEqual([caKeyArn, caCertArn, tokenArn].sort());
+      expect(reads.sort()).toEqual([caKeyArn, caCertArn, tokenArn, ref("aws_ssm_parameter", "secrets-encryption-key", "arn")].sort());
       expect(writes).toEqual([tokenArn]);
       expect(statements.flatMap((s) => s.Action).sort()).toEqual(["ssm:GetParameter", "ssm:PutParameter"]);
     });
