@@ -82,24 +82,46 @@ describe("EtcdBackup", () => {
       expect(policy.depends_on).toEqual([addressOf(cluster, "aws_s3_bucket_public_access_block", "")]);
     });
 
-    it("expires snapshots and their noncurrent versions after the configured days, only under this cluster's prefix", () => {
+    it("keeps the newest keepSnapshots snapshots whatever their age (a count per key, and every snapshot is a version of one key), only under this cluster's prefix", () => {
       const lifecycle = oneResource(cluster, "aws_s3_bucket_lifecycle_configuration");
-      const { retentionDays, noncurrentRetentionDays } = app.config.cluster.etcdBackup;
+      const { keepSnapshots, noncurrentRetentionDays } = app.config.cluster.etcdBackup;
       expect(lifecycle.rule).toEqual([
         {
-          id: "expire-etcd-snapshots",
+          id: "keep-newest-etcd-snapshots",
           status: "Enabled",
           filter: [{ prefix }],
-          expiration: [{ days: retentionDays }],
-          noncurrent_version_expiration: [{ noncurrent_days: noncurrentRetentionDays }],
+          noncurrent_version_expiration: [{ noncurrent_days: noncurrentRetentionDays, newer_noncurrent_versions: keepSnapshots - 1 }],
           abort_incomplete_multipart_upload: [{ days_after_initiation: ABORT_INCOMPLETE_UPLOAD_DAYS }],
         },
         { id: "remove-expired-delete-markers", status: "Enabled", filter: [{ prefix }], expiration: [{ expired_object_delete_marker: true }] },
       ]);
+      // No rule ages out the current version: a stopped timer leaves the last snapshots in place.
+      for (const r of lifecycle.rule as Json[]) expect(r.expiration?.[0]?.days).toBeUndefined();
       expect(lifecycle.depends_on).toEqual([addressOf(cluster, "aws_s3_bucket_versioning", "")]);
-      const longer = synthApp({ cluster: { etcdBackup: { retentionDays: 30, noncurrentRetentionDays: 3 } } }).stack("cluster");
-      const [rule] = oneResource(longer, "aws_s3_bucket_lifecycle_configuration").rule as Json[];
-      expect(rule).toMatchObject({ expiration: [{ days: 30 }], noncurrent_version_expiration: [{ noncurrent_days: 3 }] });
+      const more = synthApp({ cluster: { etcdBackup: { keepSnapshots: 101, noncurrentRetentionDays: 3 } } }).stack("cluster");
+      const [rule] = oneResource(more, "aws_s3_bucket_lifecycle_configuration").rule as Json[];
+      expect(rule).toMatchObject({ noncurrent_version_expiration: [{ noncurrent_days: 3, newer_noncurrent_versions: 100 }] });
+    });
+
+    it("keeps exactly the newest keepSnapshots snapshots of a long-stopped timer, under S3's documented noncurrent-version rule", () => {
+      // S3 (Lifecycle configuration elements, NoncurrentVersionExpiration): a noncurrent version is
+      // deleted when it is more than NoncurrentDays noncurrent AND more than NewerNoncurrentVersions
+      // newer noncurrent versions of the same key exist. Modelled here for hourly uploads that stop.
+      const { keepSnapshots, noncurrentRetentionDays } = app.config.cluster.etcdBackup;
+      const [rule] = oneResource(cluster, "aws_s3_bucket_lifecycle_configuration").rule as Json[];
+      const { noncurrent_days: days, newer_noncurrent_versions: newer } = rule?.noncurrent_version_expiration[0] as Json;
+      const uploads = Array.from({ length: 24 * 10 }, (_, i) => i * 3600); // ten days of hourly snapshots, one key
+      const kept = (now: number) =>
+        uploads.filter((_t, i) => {
+          const replacedAt = uploads[i + 1];
+          if (replacedAt === undefined) return true; // the current version
+          const newerNoncurrent = uploads.length - 2 - i;
+          return !(now - replacedAt > days * 86400 && newerNoncurrent >= newer);
+        });
+      const stopped = (uploads.at(-1) as number) + 1;
+      expect(kept(stopped + 365 * 86400)).toHaveLength(keepSnapshots);
+      // While the timer runs, every snapshot of the last noncurrentRetentionDays is there too.
+      expect(kept(stopped).length).toBeGreaterThanOrEqual(noncurrentRetentionDays * 24);
     });
 
     it("tells the control plane the bucket and prefix through an SSM parameter Terraform keeps current", () => {
@@ -125,11 +147,11 @@ describe("EtcdBackup", () => {
   describe("the control plane's rights", () => {
     const statements = policyOf(cluster, "etcd-backup").Statement;
 
-    it("may put, abort and read objects only under this cluster's prefix, and list only that prefix", () => {
+    it("may put, abort and read objects (any version) only under this cluster's prefix, and list only that prefix", () => {
       expect(statements).toEqual([
         { Sid: "ReadBackupLocation", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [`\${${addressOf(cluster, "aws_ssm_parameter", "etcd-backup")}.arn}`] },
-        { Sid: "WriteAndReadThisClustersSnapshots", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject"], Resource: [`${bucketRef("arn")}/${prefix}*`] },
-        { Sid: "ListThisClustersSnapshots", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketRef("arn")], Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } } },
+        { Sid: "WriteAndReadThisClustersSnapshots", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject", "s3:GetObjectVersion"], Resource: [`${bucketRef("arn")}/${prefix}*`] },
+        { Sid: "ListThisClustersSnapshots", Effect: "Allow", Action: ["s3:ListBucket", "s3:ListBucketVersions"], Resource: [bucketRef("arn")], Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } } },
       ]);
     });
 

@@ -24,6 +24,8 @@ import {
   type Scenario,
 } from "./helpers/userdata-harness";
 import { PORTS } from "../lib/ports";
+import { ETCD_BACKUP_METRICS, ETCD_BACKUP_TEXTFILE, ETCD_SNAPSHOT_OBJECT } from "../lib/backups";
+import { NODE_EXPORTER_TEXTFILE } from "../lib/certificates";
 import { TEMPLATE_DIR } from "../stacks/cluster/userdata/render";
 import { etcdBackupScript, nodeCleanupScript, refreshJoinTokenScript, workerUserData } from "../stacks/cluster/userdata/bootstrap";
 import { controlPlanePrivateIp, parameterNames, workerGroupNames } from "../stacks/cluster/settings";
@@ -239,7 +241,9 @@ describeWith(bash && openssl && systemdAnalyze)("the control plane's timer helpe
     expect(r.callsTo("aws ssm put-parameter")).toEqual([]);
   });
 
-  it("etcd backup: checks the snapshot, then uploads that file to the location SSM names, and removes the local copy", () => {
+  const backupTextfile = `${NODE_EXPORTER_TEXTFILE.hostDir}/${ETCD_BACKUP_TEXTFILE}`;
+
+  it("etcd backup: checks the snapshot, then uploads it as a new version of the one snapshot object SSM's location names, and removes the local copy", () => {
     const r = runBootstrap(helper("k8s-etcd-backup"), scenario({ packages: ["cri-tools", "aws-cli"] }));
     expect({ status: r.status, stderr: r.status === 0 ? "" : r.stderr }).toEqual({ status: 0, stderr: "" });
     const save = r.calls.findIndex((c) => c.cmd === "crictl" && c.args.includes("save"));
@@ -251,10 +255,26 @@ describeWith(bash && openssl && systemdAnalyze)("the control plane's timer helpe
     const location = defaultScenario(config).ssm[params.etcdBackupLocation] as string;
     const snapshot = r.calls[save]?.args.at(-1) as string;
     expect(cp?.args.at(-2)).toBe(snapshot);
-    expect(cp?.args.at(-1)).toBe(`${location}${path.basename(snapshot).replace(/^backup-/, "")}`);
+    // One key for every snapshot: the bucket's versions and its count-based rule keep the history.
+    expect(cp?.args.at(-1)).toBe(`${location}${ETCD_SNAPSHOT_OBJECT}`);
+    const metadata = cp?.args[(cp?.args.indexOf("--metadata") ?? -2) + 1] ?? "";
+    expect(metadata).toMatch(new RegExp(`^node=[^,]+,taken=\\d+,snapshot=${path.basename(snapshot).replace(/^backup-/, "").replace(/\./g, "\\.")}$`));
     expect(cp?.args).toEqual(expect.arrayContaining(["--region", config.region]));
     expect(r.state("s3-uploads")).toEqual([cp?.args.at(-1)]);
     expect(r.file(snapshot)).toBeUndefined();
+  });
+
+  it("etcd backup: after the upload, records the snapshot's time and size for node-exporter's textfile collector", () => {
+    const r = runBootstrap(helper("k8s-etcd-backup"), scenario({ packages: ["cri-tools", "aws-cli"] }));
+    expect(r.status).toBe(0);
+    const taken = Number(/taken=(\d+)/.exec(r.callsTo("aws s3 cp")[0]?.args.join(" ") ?? "")?.[1]);
+    const text = r.file(backupTextfile) ?? "";
+    expect(text).toContain(`# TYPE ${ETCD_BACKUP_METRICS.lastSuccess} gauge\n${ETCD_BACKUP_METRICS.lastSuccess} ${taken}\n`);
+    expect(text).toMatch(new RegExp(`^${ETCD_BACKUP_METRICS.lastSize} \\d+$`, "m"));
+    expect(Math.abs(taken - Date.now() / 1000)).toBeLessThan(600);
+    expect(r.mode(backupTextfile)).toBe("644");
+    // Nothing half-written is left beside it.
+    expect(readdir(r, NODE_EXPORTER_TEXTFILE.hostDir)).toEqual([ETCD_BACKUP_TEXTFILE]);
   });
 
   it("etcd backup: a snapshot that fails its integrity check is never uploaded, and the run fails", () => {
@@ -262,12 +282,15 @@ describeWith(bash && openssl && systemdAnalyze)("the control plane's timer helpe
     expect(r.status).not.toBe(0);
     expect(r.callsTo("aws s3 cp")).toEqual([]);
     expect(readdir(r, "/var/lib/etcd")).toEqual([]);
+    expect(r.file(backupTextfile)).toBeUndefined();
   });
 
   it("etcd backup: fails when the upload never succeeds, and when no etcd container runs", () => {
     const upload = runBootstrap(helper("k8s-etcd-backup"), scenario({ packages: ["cri-tools", "aws-cli"], fail: { "aws s3 cp": "always" } }));
     expect(upload.status).not.toBe(0);
     expect(upload.callsTo("aws s3 cp").length).toBeGreaterThan(1);
+    // A failed upload records no success: the backup alerts see the time of the last good one.
+    expect(upload.file(backupTextfile)).toBeUndefined();
     const noEtcd = runBootstrap(helper("k8s-etcd-backup"), scenario({ packages: ["cri-tools", "aws-cli"], fail: { "crictl ps": "always" } }));
     expect(noEtcd.status).not.toBe(0);
     expect(noEtcd.stderr).toMatch(/no running etcd container/);

@@ -15,7 +15,7 @@ function problems(cluster: Record<string, unknown>, env: Record<string, string> 
 describe("etcd backup and node cleanup configuration", () => {
   it("backs up hourly for a week into a bucket of its own and cleans dead workers after 10 minutes by default", () => {
     const { etcdBackup, deadNodeCleanup } = testConfig().cluster;
-    expect(etcdBackup).toEqual({ enabled: true, intervalMinutes: 60, retentionDays: 7, noncurrentRetentionDays: 7, existingBucket: null });
+    expect(etcdBackup).toEqual({ enabled: true, intervalMinutes: 60, keepSnapshots: 48, noncurrentRetentionDays: 7, existingBucket: null });
     expect(deadNodeCleanup).toEqual({ enabled: true, notReadyMinutes: 10 });
   });
 
@@ -35,7 +35,11 @@ describe("etcd backup and node cleanup configuration", () => {
     [{ etcdBackup: { intervalMinutes: 2 } }, 'cluster.etcdBackup.intervalMinutes: got 2; must be at least 5 minutes (each snapshot copies the whole etcd database)'],
     [{ etcdBackup: { intervalMinutes: 2000 } }, "cluster.etcdBackup.intervalMinutes: got 2000; must be at most 1440 minutes (one snapshot a day)"],
     [{ etcdBackup: { intervalMinutes: 7.5 } }, "cluster.etcdBackup.intervalMinutes: got 7.5; must be a whole number of minutes"],
-    [{ etcdBackup: { retentionDays: 0 } }, "cluster.etcdBackup.retentionDays: got 0; must be at least 1 day"],
+    [{ etcdBackup: { keepSnapshots: 1 } }, "cluster.etcdBackup.keepSnapshots: got 1; must be at least 2 snapshots"],
+    [
+      { etcdBackup: { keepSnapshots: 102 } },
+      "cluster.etcdBackup.keepSnapshots: got 102; must be at most 101 (the current snapshot and S3's limit of 100 newer noncurrent versions)",
+    ],
     [{ etcdBackup: { noncurrentRetentionDays: 5000 } }, "cluster.etcdBackup.noncurrentRetentionDays: got 5000; must be at most 3650 days"],
     [
       { etcdBackup: { existingBucket: "My_Bucket" } },
@@ -48,13 +52,6 @@ describe("etcd backup and node cleanup configuration", () => {
     expect(problems(override)).toEqual([message]);
   });
 
-  it("refuses a retention that would leave fewer than two snapshots", () => {
-    expect(problems({ etcdBackup: { intervalMinutes: 1440, retentionDays: 1 } })).toEqual([
-      "cluster.etcdBackup.retentionDays: got 1; must keep at least two snapshots: at least 2 days with cluster.etcdBackup.intervalMinutes 1440",
-    ]);
-    expect(problems({ etcdBackup: { intervalMinutes: 720, retentionDays: 1 } })).toEqual([]);
-  });
-
   it("refuses an existing bucket when backups are off", () => {
     expect(problems({ etcdBackup: { enabled: false, existingBucket: "acme-etcd-backups" } })).toEqual([
       'cluster.etcdBackup.existingBucket: got "acme-etcd-backups"; must be unset when cluster.etcdBackup.enabled is false (no snapshot would be uploaded to it)',
@@ -64,7 +61,7 @@ describe("etcd backup and node cleanup configuration", () => {
 
   it("names an unknown backup setting and lists the allowed ones", () => {
     expect(problems({ etcdBackup: { bucket: "x" } })).toEqual([
-      "cluster.etcdBackup.bucket: not a setting; allowed here: enabled, intervalMinutes, retentionDays, noncurrentRetentionDays, existingBucket",
+      "cluster.etcdBackup.bucket: not a setting; allowed here: enabled, intervalMinutes, keepSnapshots, noncurrentRetentionDays, existingBucket",
     ]);
   });
 });

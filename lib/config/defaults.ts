@@ -121,9 +121,12 @@ export const DEFAULT_CONFIG = {
       enabled: true,
       /** Minutes between two etcd snapshots (a systemd timer on the control plane, set when it boots). */
       intervalMinutes: 60,
-      /** Days a snapshot stays current in the bucket this stack creates before its lifecycle rule expires it. */
-      retentionDays: 7,
-      /** Days an expired or overwritten snapshot is still kept as a noncurrent version before it is deleted for good. */
+      /**
+       * How many of the newest snapshots the bucket this stack creates always keeps, however old
+       * (so a stopped timer never empties it): the current version and the newest noncurrent ones (2-101).
+       */
+      keepSnapshots: 48,
+      /** Days an older snapshot (beyond keepSnapshots) is still kept after a newer one replaced it. */
       noncurrentRetentionDays: 7,
       /**
        * Name of an existing S3 bucket, created outside these stacks, to upload to

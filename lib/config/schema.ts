@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { KUBERNETES, kubernetesMinor, unreleasedKubernetesVersion } from "../versions";
 import { NODE_PORT_RANGE } from "../ports";
+import { S3_MAX_NEWER_NONCURRENT_VERSIONS } from "../backups";
 import { cidrContains, cidrsOverlap, cidrSize, cidrUnionSize, isCanonicalCidr, parseCidr } from "./cidr";
 
 const cidr = z.string().refine(isCanonicalCidr, {
@@ -133,7 +134,13 @@ export const configSchema = z.strictObject({
         .int({ message: "must be a whole number of minutes" })
         .min(5, { message: "must be at least 5 minutes (each snapshot copies the whole etcd database)" })
         .max(1440, { message: "must be at most 1440 minutes (one snapshot a day)" }),
-      retentionDays: z.number().int({ message: "must be a whole number of days" }).min(1, { message: "must be at least 1 day" }).max(3650, { message: "must be at most 3650 days" }),
+      keepSnapshots: z
+        .number()
+        .int({ message: "must be a whole number of snapshots" })
+        .min(2, { message: "must be at least 2 snapshots" })
+        .max(S3_MAX_NEWER_NONCURRENT_VERSIONS + 1, {
+          message: `must be at most ${S3_MAX_NEWER_NONCURRENT_VERSIONS + 1} (the current snapshot and S3's limit of ${S3_MAX_NEWER_NONCURRENT_VERSIONS} newer noncurrent versions)`,
+        }),
       noncurrentRetentionDays: z
         .number()
         .int({ message: "must be a whole number of days" })
@@ -370,13 +377,6 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
     }
   },
 
-  // etcd backups: the lifecycle rule must leave at least two snapshots in the bucket.
-  (c, add) => {
-    const backup = c.cluster.etcdBackup;
-    if (backup.retentionDays * 1440 < 2 * backup.intervalMinutes) {
-      add("cluster.etcdBackup.retentionDays", `must keep at least two snapshots: at least ${Math.ceil((2 * backup.intervalMinutes) / 1440)} days with cluster.etcdBackup.intervalMinutes ${backup.intervalMinutes}`);
-    }
-  },
   (c, add) => {
     const backup = c.cluster.etcdBackup;
     if (!backup.enabled && backup.existingBucket !== null) {

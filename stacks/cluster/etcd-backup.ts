@@ -30,8 +30,13 @@ export const ABORT_INCOMPLETE_UPLOAD_DAYS = 1;
  * By default the stack owns the bucket: versioned, encrypted at rest with
  * SSE-S3, all public access blocked, bucket-owner-enforced ownership (no
  * ACLs), a policy refusing any request not made over TLS, and a lifecycle
- * rule that expires snapshots after `retentionDays` and their noncurrent
- * versions `noncurrentRetentionDays` later. `force_destroy` lets
+ * rule that counts snapshots instead of ageing them. Every snapshot is a new
+ * version of one object (lib/backups.ts), so S3's per-key count of
+ * noncurrent versions is the count of older snapshots: the current one and
+ * the `keepSnapshots - 1` newest older ones stay whatever their age, and an
+ * older one goes `noncurrentRetentionDays` after it was replaced. No rule
+ * expires the current version, so a timer that stopped leaves the newest
+ * snapshots in place instead of letting them age out. `force_destroy` lets
  * `cdktf destroy` empty and delete it: a bucket in these stacks lives and
  * dies with them.
  *
@@ -39,8 +44,9 @@ export const ABORT_INCOMPLETE_UPLOAD_DAYS = 1;
  * settings: it only lets the control plane write to it. Snapshots then
  * outlive `destroy '*'`, and the bucket's own lifecycle rules apply.
  *
- * The control plane may put (and read back, for a restore from the node)
- * objects only under `<name>/etcd/`, and list only that prefix. It cannot
+ * The control plane may put (and read back, any version, for a restore from
+ * the node) objects only under `<name>/etcd/`, and list only that prefix
+ * (its objects and their versions). It cannot
  * delete: old snapshots go by the lifecycle rule, so a compromised node can
  * add snapshots but not erase the history.
  *
@@ -121,11 +127,12 @@ export class EtcdBackup extends Construct {
         bucket: bucket.id,
         rule: [
           {
-            id: "expire-etcd-snapshots",
+            id: "keep-newest-etcd-snapshots",
             status: "Enabled",
             filter: [{ prefix: this.prefix }],
-            expiration: [{ days: settings.retentionDays }],
-            noncurrentVersionExpiration: [{ noncurrentDays: settings.noncurrentRetentionDays }],
+            noncurrentVersionExpiration: [
+              { noncurrentDays: settings.noncurrentRetentionDays, newerNoncurrentVersions: settings.keepSnapshots - 1 },
+            ],
             abortIncompleteMultipartUpload: [{ daysAfterInitiation: ABORT_INCOMPLETE_UPLOAD_DAYS }],
           },
           {
@@ -159,13 +166,14 @@ export class EtcdBackup extends Construct {
           {
             Sid: "WriteAndReadThisClustersSnapshots",
             Effect: "Allow",
-            Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject"],
+            // Older snapshots are older versions of the one object: reading them for a restore needs GetObjectVersion.
+            Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject", "s3:GetObjectVersion"],
             Resource: [objects],
           },
           {
             Sid: "ListThisClustersSnapshots",
             Effect: "Allow",
-            Action: ["s3:ListBucket"],
+            Action: ["s3:ListBucket", "s3:ListBucketVersions"],
             Resource: [bucketArn],
             Condition: { StringLike: { "s3:prefix": [`${this.prefix}*`] } },
           },

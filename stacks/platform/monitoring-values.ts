@@ -19,6 +19,7 @@ import { grafanaJaegerDatasource } from "./tracing";
 import { grafanaLokiDatasource } from "./logging";
 import { NODE_EXPORTER_TEXTFILE } from "../../lib/certificates";
 import { CERT_RULE_GROUP, certificateRuleGroups } from "../../lib/alerting/certificates";
+import { BACKUP_RULE_GROUP, etcdBackupRuleGroups } from "../../lib/alerting/backups";
 
 /**
  * node-exporter's arguments. Setting the list replaces the chart's, so its
@@ -111,9 +112,11 @@ export function kubePrometheusStackValues(config: Config) {
       hostRootFsMount: { enabled: true },
       extraArgs: [...NODE_EXPORTER_ARGS],
     },
-    // Certificate expiry alerts: a rule group of their own (lib/alerting/certificates.ts).
+    // Certificate expiry and etcd backup alerts: rule groups of their own
+    // (lib/alerting/certificates.ts, lib/alerting/backups.ts).
     additionalPrometheusRulesMap: {
       [CERT_RULE_GROUP]: { groups: certificateRuleGroups() },
+      ...(config.cluster.etcdBackup.enabled ? { [BACKUP_RULE_GROUP]: { groups: etcdBackupRuleGroups(config) } } : {}),
     },
     alertmanager: {
       config: alertmanagerConfig(config),

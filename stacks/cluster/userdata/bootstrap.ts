@@ -22,6 +22,7 @@ import {
 } from "../settings";
 import { gzipSync } from "node:zlib";
 import { LINKERD_OBJECTS, NAMESPACES } from "../../../lib/k8s-names";
+import { ETCD_BACKUP_METRICS, ETCD_BACKUP_TEXTFILE, ETCD_SNAPSHOT_OBJECT } from "../../../lib/backups";
 import { CERT_CHECK_INTERVAL_MINUTES, CERT_RENEW_BEFORE_DAYS, NODE_EXPORTER_TEXTFILE, STATIC_POD_PAUSE_SECONDS } from "../../../lib/certificates";
 import { renderScript, type ScriptValue } from "./render";
 
@@ -76,15 +77,20 @@ export function refreshJoinTokenScript(config: Config): string {
  * The control plane's etcd snapshot helper (run by k8s-etcd-backup.timer).
  * `awsCli` and `etcdDataDir` differ from the node's only when a test runs it.
  */
-export function etcdBackupScript(config: Config, awsCli = AWS_CLI_PATH, etcdDataDir = ETCD_DATA_DIR): string {
+export function etcdBackupScript(config: Config, awsCli = AWS_CLI_PATH, etcdDataDir = ETCD_DATA_DIR, textfileDir: string = NODE_EXPORTER_TEXTFILE.hostDir): string {
   return renderScript({
-    description: "Snapshots etcd and uploads the snapshot to S3 (k8s-etcd-backup.timer).",
+    description: "Snapshots etcd, uploads the snapshot to S3 and records the time for node-exporter (k8s-etcd-backup.timer).",
     values: {
       AWS_REGION: config.region,
       AWS_CLI: awsCli,
       SSM_ETCD_BACKUP_LOCATION: parameterNames(config).etcdBackupLocation,
       ETCD_DATA_DIR: etcdDataDir,
       ETCD_CLIENT_PORT: PORTS.etcd.port,
+      SNAPSHOT_OBJECT: ETCD_SNAPSHOT_OBJECT,
+      TEXTFILE_DIR: textfileDir,
+      TEXTFILE_NAME: ETCD_BACKUP_TEXTFILE,
+      METRIC_LAST_SUCCESS: ETCD_BACKUP_METRICS.lastSuccess,
+      METRIC_LAST_SIZE: ETCD_BACKUP_METRICS.lastSize,
     },
     templates: ["etcd-backup.sh"],
   });

@@ -1,8 +1,12 @@
 # Takes a snapshot of etcd with the etcdctl inside the running etcd static pod
 # (so it always matches the etcd version kubeadm runs), checks it, and uploads
-# it to the S3 location stored in SSM. Runs on the control plane from
+# it to the S3 location stored in SSM, always to the same object key: the
+# bucket is versioned, so each upload adds a version, and the lifecycle rule
+# keeps the newest ones by count. Runs on the control plane from
 # k8s-etcd-backup.timer; `systemctl start k8s-etcd-backup` takes one now.
 # Old snapshots are removed by the bucket's lifecycle rule, never from here.
+# After a successful upload it records the time for node-exporter's textfile
+# collector, which the backup alerts read; a failed run leaves it unchanged.
 
 export CONTAINER_RUNTIME_ENDPOINT=unix:///run/containerd/containerd.sock
 readonly PKI=/etc/kubernetes/pki/etcd
@@ -25,7 +29,8 @@ in_etcd() {
   crictl exec "${etcd_container}" "$@"
 }
 
-name="$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ).db"
+taken="$(date -u +%s)"
+name="$(hostname -s)-$(date -u -d "@${taken}" +%Y%m%dT%H%M%SZ).db"
 # The data directory is mounted at the same path in the pod: etcdctl writes
 # the snapshot there and the host reads it back.
 snapshot="${ETCD_DATA_DIR}/backup-${name}"
@@ -40,6 +45,26 @@ in_etcd etcdutl snapshot status "${snapshot}" --write-out=table >&2
 location="$(attempt 6 "${AWS_CLI}" ssm get-parameter --region "${AWS_REGION}" \
   --name "${SSM_ETCD_BACKUP_LOCATION}" --query Parameter.Value --output text)"
 [[ "${location}" == s3://*/ ]] || { echo "${SSM_ETCD_BACKUP_LOCATION} holds no s3:// prefix: '${location}'" >&2; exit 1; }
+size="$(stat -c %s "${snapshot}")"
+# Which node took it, and when, travel as object metadata (`aws s3api
+# list-object-versions` / `head-object` show them).
 attempt 6 "${AWS_CLI}" s3 cp --region "${AWS_REGION}" --only-show-errors --checksum-algorithm SHA256 \
-  "${snapshot}" "${location}${name}"
-echo "uploaded etcd snapshot ${location}${name} ($(stat -c %s "${snapshot}") bytes)"
+  --metadata "node=$(hostname -s),taken=${taken},snapshot=${name}" \
+  "${snapshot}" "${location}${SNAPSHOT_OBJECT}"
+echo "uploaded etcd snapshot ${name} as a new version of ${location}${SNAPSHOT_OBJECT} (${size} bytes)"
+
+# Written beside the final file and renamed into place: the collector reads
+# only *.prom files and never sees a half-written one.
+install -d -m 0755 "${TEXTFILE_DIR}"
+out="$(mktemp "${TEXTFILE_DIR}/.${TEXTFILE_NAME}.XXXXXX")"
+trap 'rm -f "${snapshot}" "${snapshot}.part" "${out}"' EXIT
+{
+  echo "# HELP ${METRIC_LAST_SUCCESS} When the last etcd snapshot that was checked and uploaded was taken, in Unix seconds."
+  echo "# TYPE ${METRIC_LAST_SUCCESS} gauge"
+  echo "${METRIC_LAST_SUCCESS} ${taken}"
+  echo "# HELP ${METRIC_LAST_SIZE} Size of that snapshot in bytes."
+  echo "# TYPE ${METRIC_LAST_SIZE} gauge"
+  echo "${METRIC_LAST_SIZE} ${size}"
+} >"${out}"
+chmod 0644 "${out}"
+mv -f "${out}" "${TEXTFILE_DIR}/${TEXTFILE_NAME}"
