@@ -9,6 +9,7 @@ import { NAMESPACES, RELEASES } from "../lib/k8s-names";
 import { dependencyGraph, type DependencyGraph } from "./helpers/dependency-graph";
 import { namespaceNamed, onlyResource, releaseNamed, synthApp } from "./helpers/synth";
 import { PROMETHEUS_RULE_NAME } from "../stacks/apps/slo-rules";
+import { REVIEWS_ROUTE_NAME } from "../stacks/apps/traffic-split";
 
 const app = synthApp();
 const platform = app.stack("platform");
@@ -134,6 +135,21 @@ describe("apps order across stacks", () => {
     const deployments = Object.keys(apps.tf.resource?.kubernetes_deployment_v1 ?? {}).map((id) => `kubernetes_deployment_v1.${id}`);
     expect(deployments.length).toBeGreaterThan(0);
     for (const d of deployments) expect(edge(appsGraph, d, bookinfoNs)).toEqual([d, bookinfoNs, true]);
+  });
+
+  it("creates the policy after the namespace, and the reviews split after the per-version Services it routes to", () => {
+    const manifests = Object.entries(apps.tf.resource?.kubernetes_manifest ?? {}) as Array<[string, { manifest: { kind: string; metadata: { name: string } } }]>;
+    const policies = manifests.filter(([id]) => id.startsWith("policy-")).map(([id]) => `kubernetes_manifest.${id}`);
+    expect(policies.length).toBeGreaterThan(0);
+    for (const p of policies) expect(edge(appsGraph, p, bookinfoNs)).toEqual([p, bookinfoNs, true]);
+    const route = manifests.find(([, r]) => r.manifest.kind === "HTTPRoute" && r.manifest.metadata.name === REVIEWS_ROUTE_NAME);
+    expect(route).toBeDefined();
+    const services = Object.entries(apps.tf.resource?.kubernetes_service_v1 ?? {})
+      .filter(([, r]) => /^reviews-v\d$/.test((r as { metadata: { name: string } }).metadata.name))
+      .map(([id]) => `kubernetes_service_v1.${id}`);
+    expect(services).toHaveLength(3);
+    const from = `kubernetes_manifest.${route?.[0]}`;
+    for (const svc of services) expect(edge(appsGraph, from, svc)).toEqual([from, svc, true]);
   });
 
   it("creates the SLO PrometheusRule only after kube-prometheus-stack (its CRD and the Operator)", () => {
