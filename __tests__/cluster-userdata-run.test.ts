@@ -344,7 +344,7 @@ describeWith(bash && openssl)("worker user-data, run end to end", () => {
     ]);
     expect(run.state("lifecycle-completions")).toEqual([`${group} ${launchHook} ${WORKER_IMDS["instance-id"]} CONTINUE`]);
     expectOrder(run, "kubeadm join", "aws autoscaling complete-lifecycle-action");
-    expect(run.stderr.trim().split("\n").pop()).toMatch(/launch hook .* completed: the group counts this worker as in service$/);
+    expect(run.stderr.trim().split("\n").pop()).toMatch(/launch hook .* done: the group counts this worker as in service$/);
   });
 
   it("never reads the CA key, and never puts the token on a command line", () => {
@@ -430,6 +430,15 @@ describeWith(bash && openssl)("failure paths", () => {
     expect(r.callsTo("aws autoscaling complete-lifecycle-action")).toHaveLength(10);
     expect(r.state("lifecycle-completions")).toEqual([]);
     expect(r.stderr).toContain(`FATAL: joined, but could not complete the launch hook ${launchHook} of ${group}; the group abandons this worker when the hook times out`);
+    // AWS's own error is shown, once per attempt.
+    expect(r.stderr.match(/User is not authorized to perform: autoscaling:CompleteLifecycleAction/g)).toHaveLength(10);
+  });
+
+  it("a worker of a group created before the hook existed (no lifecycle action to complete) finishes in service", () => {
+    const r = runBootstrap(workerScript, { ...workerScenario(), env: { K8S_NO_LAUNCH_HOOK: "1" } });
+    expect({ status: r.status, stderr: r.status === 0 ? "" : r.stderr.slice(-1500) }).toEqual({ status: 0, stderr: "" });
+    expect(r.callsTo("aws autoscaling complete-lifecycle-action")).toHaveLength(1);
+    expect(r.stderr).toContain("no launch hook holds this instance (its group has none): nothing to complete");
   });
 
   it("a command that fails outside any function is named with its line as the last bootstrap line", () => {

@@ -11,6 +11,7 @@
 #   scenario/imds/PATH   instance-metadata values (PATH with / replaced by %)
 #   scenario/fail/KEY    how many times the call KEY fails before it succeeds ("always" = never succeeds)
 #   K8S_FLAKY=1          every network call fails on each odd occurrence of its command line
+#   K8S_NO_LAUNCH_HOOK=1 no launch hook holds the instance (a group created before the hook existed)
 #   scenario/api-server  host:port where the fake API server answers /livez
 #   scenario/ca.crt      the CA the fake API server's certificate chains to
 #   handlers/NAME        a bash fragment that replaces the default handler of NAME
@@ -335,6 +336,8 @@ case "${name}" in
       "autoscaling complete-lifecycle-action")
         net_fails "aws autoscaling complete-lifecycle-action" && {
           echo "An error occurred (AccessDenied) when calling the CompleteLifecycleAction operation: User is not authorized to perform: autoscaling:CompleteLifecycleAction" >&2; exit 254; }
+        [[ "${K8S_NO_LAUNCH_HOOK:-}" == 1 ]] && {
+          echo "An error occurred (ValidationError) when calling the CompleteLifecycleAction operation: No active Lifecycle Action found with instance ID $(opt --instance-id "$@")" >&2; exit 254; }
         # The real command prints nothing on success.
         printf '%s %s %s %s\n' "$(opt --auto-scaling-group-name "$@")" "$(opt --lifecycle-hook-name "$@")" \
           "$(opt --instance-id "$@")" "$(opt --lifecycle-action-result "$@")" >>"${state}/lifecycle-completions"

@@ -50,11 +50,21 @@ log "joined the cluster as a worker"
 # Tell the group this worker is in service (only after the join: until then
 # the launch hook holds it, and abandons it at the hook's timeout).
 complete_launch_hook() {
-  "${AWS_CLI}" autoscaling complete-lifecycle-action --region "${AWS_REGION}" \
+  local out
+  if out="$("${AWS_CLI}" autoscaling complete-lifecycle-action --region "${AWS_REGION}" \
     --auto-scaling-group-name "${WORKER_GROUP_NAME}" --lifecycle-hook-name "${WORKER_LAUNCH_HOOK}" \
-    --instance-id "${INSTANCE_ID}" --lifecycle-action-result CONTINUE
+    --instance-id "${INSTANCE_ID}" --lifecycle-action-result CONTINUE 2>&1)"; then
+    return 0
+  fi
+  # A group created before it had the hook launches straight into service.
+  if [[ "${out}" == *"No active Lifecycle Action found"* ]]; then
+    log "no launch hook holds this instance (its group has none): nothing to complete"
+    return 0
+  fi
+  printf '%s\n' "${out}" >&2
+  return 1
 }
 INSTANCE_ID="$(retry 10 2 imds instance-id)" || die "joined, but could not read this instance's id; the group abandons it when its launch hook times out"
 retry 10 5 complete_launch_hook ||
   die "joined, but could not complete the launch hook ${WORKER_LAUNCH_HOOK} of ${WORKER_GROUP_NAME}; the group abandons this worker when the hook times out"
-log "launch hook ${WORKER_LAUNCH_HOOK} completed: the group counts this worker as in service"
+log "launch hook ${WORKER_LAUNCH_HOOK} done: the group counts this worker as in service"
