@@ -16,6 +16,7 @@ import {
   FIXTURES,
   GRAFANA_PASSWORD,
   makePki,
+  OBSERVABILITY_PATHS,
   PROM_PATHS,
   startFakePlatform,
   writeKubeconfig,
@@ -99,6 +100,25 @@ describeWith(openssl)("npm run verify against a local stand-in platform", () => 
     expect(progress.filter((l) => l.includes("✓"))).toHaveLength(CHECKS.length);
     // Prometheus was reached only through the API server's service proxy, with the queries the checks define.
     expect(p.apiRequests).toEqual(expect.arrayContaining([PROM_PATHS.mtls, PROM_PATHS.freshness, PROM_PATHS.rules, PROM_PATHS.alerts]));
+    // Jaeger and Loki likewise, through the API server.
+    for (const prefix of Object.values(OBSERVABILITY_PATHS)) expect(p.apiRequests.some((r) => r.startsWith(`${prefix}?`))).toBe(true);
+  });
+
+  it("runs the trace and log checks only when tracing and logs are on", async () => {
+    const p = await platform();
+    const r = await verify([...flags(p), "--json"], {}, { MESH_PLATFORM__TRACING__ENABLED: "false", MESH_PLATFORM__LOGS__ENABLED: "false" });
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(report.checks.map((c) => c.id)).not.toEqual(expect.arrayContaining(["trace"]));
+    expect(report.checks.map((c) => c.id)).not.toEqual(expect.arrayContaining(["logs"]));
+    expect(report).toMatchObject({ ok: true, passed: CHECKS.length - 2 });
+    expect(p.apiRequests.some((q) => Object.values(OBSERVABILITY_PATHS).some((prefix) => q.startsWith(prefix)))).toBe(false);
+  });
+
+  it("fails the log check when Loki has nothing from some Bookinfo pods", async () => {
+    const p = await platform({ api: { [OBSERVABILITY_PATHS.logs]: { json: { status: "success", data: { resultType: "matrix", result: [] } } } } });
+    const report = JSON.parse((await verify([...flags(p), "--json"])).stdout) as JsonReport;
+    expect(report.checks.find((c) => c.id === "logs")).toMatchObject({ status: "fail", evidence: expect.stringContaining("no log line in the last 5 min from 6 of 6 Bookinfo pods") });
+    expect(report.checks.find((c) => c.id === "trace")?.status).toBe("pass");
   });
 
   it("prints a table with evidence by default", async () => {

@@ -15,6 +15,7 @@ import { GrafanaApi } from "./grafana";
 import { VerifyError } from "./http";
 import { credentialsFromKubeconfig, KubeApi, type KubeCredentials } from "./kube";
 import { PrometheusApi } from "./prometheus";
+import { JaegerApi, LokiApi } from "./observability";
 import { progressResult, progressStart, renderJson, renderTable, summary } from "./report";
 import { runChecks } from "./runner";
 import type { Check, CheckContext, Expectations, Maybe } from "./types";
@@ -145,6 +146,8 @@ export function expectations(config: Config, opts: Pick<CliOptions, "certMinDays
     reviewsWeights: config.apps.reviewsWeights,
     freshnessBoundSeconds: METRICS_LATENCY_KPI_SECONDS + durationSeconds(config.platform.monitoring.meshScrapeInterval),
     certMinDays: opts.certMinDays,
+    tracing: config.platform.tracing.enabled,
+    logs: config.platform.logs.enabled,
   };
 }
 
@@ -235,6 +238,8 @@ export function buildContext(opts: CliOptions, config: Config, io: CliIo): Check
   return {
     kube,
     prometheus: kube.ok ? ok(new PrometheusApi(kube.value)) : missing(kube.reason),
+    jaeger: kube.ok ? ok(new JaegerApi(kube.value)) : missing(kube.reason),
+    loki: kube.ok ? ok(new LokiApi(kube.value)) : missing(kube.reason),
     grafana: grafanaUrl.ok ? ok(new GrafanaApi(grafanaUrl.value, password)) : missing(grafanaUrl.reason),
     bookinfoUrl,
     expect: expectations(config, opts),
@@ -292,7 +297,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
   }
   const ctx = buildContext(opts, config, { ...io, readStackOutputs: readOnce });
-  const results = await runChecks(io.checks ?? CHECKS, ctx, {
+  const checks = (io.checks ?? CHECKS).filter((c) => c.appliesTo?.(ctx.expect) ?? true);
+  const results = await runChecks(checks, ctx, {
     timeoutMs: opts.timeoutMs,
     onStart: (c, i, n) => io.stderr(progressStart(c, i, n) + "\n"),
     onResult: (r, i, n) => io.stderr(progressResult(r, i, n) + "\n"),

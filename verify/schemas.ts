@@ -155,3 +155,28 @@ export const grafanaDashboard = z.object({
   }),
 });
 export type GrafanaDashboard = z.infer<typeof grafanaDashboard>;
+
+// --- Jaeger query API (jaegertracing/jaeger v1.31.0: cmd/query/app/http_handler.go structuredResponse, model/json/model.go) ---
+
+const jaegerKeyValue = z.object({ key: z.string(), value: z.unknown() });
+export const jaegerTraces = z.object({
+  data: z.array(
+    z.object({
+      traceID: z.string(),
+      spans: z.array(z.object({ spanID: z.string(), processID: z.string(), startTime: z.number(), operationName: z.string().optional() })),
+      processes: z.record(z.string(), z.object({ serviceName: z.string(), tags: z.array(jaegerKeyValue).default([]) })),
+    }),
+  ),
+});
+export type JaegerTraces = z.infer<typeof jaegerTraces>;
+
+// --- Loki /loki/api/v1/query_range, metric query (Loki docs: reference/loki-http-api.md, "resultType": "matrix") ---
+
+export const lokiMatrix = z.object({
+  status: z.literal("success"),
+  data: z.object({
+    resultType: z.literal("matrix"),
+    result: z.array(z.object({ metric: z.record(z.string(), z.string()), values: z.array(z.tuple([z.number(), z.string()])) })),
+  }),
+});
+export type LokiMatrix = z.infer<typeof lokiMatrix>;

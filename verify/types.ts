@@ -2,6 +2,7 @@
 import type { GrafanaApi } from "./grafana";
 import type { KubeApi } from "./kube";
 import type { PrometheusApi } from "./prometheus";
+import type { JaegerApi, LokiApi } from "./observability";
 import type { GrafanaDashboard, GrafanaDatasources } from "./schemas";
 
 /** A check's verdict: passed or not, and the evidence either way. */
@@ -36,6 +37,10 @@ export interface Expectations {
   readonly freshnessBoundSeconds: number;
   /** Minimum remaining validity of the Linkerd trust anchor and issuer, in days. */
   readonly certMinDays: number;
+  /** platform.tracing.enabled: the trace check runs. */
+  readonly tracing: boolean;
+  /** platform.logs.enabled: the log check runs. */
+  readonly logs: boolean;
 }
 
 /** Findings one check hands to the checks that depend on it. */
@@ -49,6 +54,8 @@ export interface CheckContext {
   readonly kube: Maybe<KubeApi>;
   readonly prometheus: Maybe<PrometheusApi>;
   readonly grafana: Maybe<GrafanaApi>;
+  readonly jaeger: Maybe<JaegerApi>;
+  readonly loki: Maybe<LokiApi>;
   readonly bookinfoUrl: Maybe<string>;
   readonly expect: Expectations;
   readonly now: () => Date;
@@ -62,5 +69,7 @@ export interface Check {
   readonly needs: readonly string[];
   /** What to do when it fails. */
   readonly remedy: string;
+  /** Whether the deployment has what this check looks at (absent: always). A check that does not apply is not run. */
+  readonly appliesTo?: (expect: Expectations) => boolean;
   run(ctx: CheckContext, signal: AbortSignal): Promise<Outcome>;
 }

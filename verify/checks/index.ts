@@ -4,6 +4,7 @@ import { productpageCheck } from "./bookinfo";
 import { apiCheck, certificatesCheck, controlPlaneCheck, kubeletCheck, meshedCheck, nodesCheck, podsCheck } from "./cluster";
 import { dashboardsCheck, grafanaHealthCheck, grafanaLoginCheck, panelsCheck } from "./grafana";
 import { alertsCheck, freshnessCheck, mtlsCheck, prometheusCheck, rulesCheck } from "./mesh";
+import { logsCheck, traceCheck } from "./observability";
 
 export const CHECKS: readonly Check[] = [
   apiCheck,
@@ -23,4 +24,6 @@ export const CHECKS: readonly Check[] = [
   dashboardsCheck,
   panelsCheck,
   productpageCheck,
+  traceCheck,
+  logsCheck,
 ];
