@@ -7,7 +7,7 @@ import { testConfig } from "./helpers/synth";
 import { KUBERNETES } from "../lib/versions";
 import { PORTS } from "../lib/ports";
 import { kubeadmApiVersion, kubeadmInitConfig, kubeadmJoinConfig } from "../stacks/cluster/kubeadm-config";
-import { adminOrganization, controlPlanePrivateIp, kubernetesPackageVersion } from "../stacks/cluster/settings";
+import { controlPlanePrivateIp, kubernetesPackageVersion, terraformAdminIdentity } from "../stacks/cluster/settings";
 import { buildKubeconfig, kubeconfigInputFromOutputs, writeKubeconfig } from "../scripts/kubeconfig";
 import { OUTPUT_NAMES } from "../lib/stack-outputs";
 
@@ -127,10 +127,10 @@ describe("kubeadm configuration", () => {
     expect(join?.discovery.bootstrapToken).toEqual({ apiServerEndpoint: "10.0.1.10:6443", token: "${JOIN_TOKEN}", caCertHashes: ["${CA_CERT_HASH}"] });
   });
 
-  it("names the admin certificate's group by minor: system:masters before 1.29, kubeadm:cluster-admins from 1.29", () => {
-    expect(adminOrganization("1.28.15")).toBe("system:masters");
-    expect(adminOrganization("1.29.0")).toBe("kubeadm:cluster-admins");
-    expect(adminOrganization("1.31.4")).toBe("kubeadm:cluster-admins");
+  it("names the Terraform admin identity after the cluster and its generation, never a built-in group", () => {
+    const config = testConfig({ name: "demo", access: { adminIdentityGeneration: 3 } });
+    expect(terraformAdminIdentity(config)).toEqual({ group: "demo:terraform-admins:3", commonName: "demo-terraform-admin", binding: "demo:terraform-admins:3" });
+    expect(terraformAdminIdentity(testConfig()).group).not.toMatch(/^(system|kubeadm):/);
   });
 
   it("pins packages as pkgs.k8s.io versions them", () => {

@@ -27,8 +27,8 @@ import { PORTS } from "../lib/ports";
 import { ETCD_BACKUP_METRICS, ETCD_BACKUP_TEXTFILE, ETCD_SNAPSHOT_OBJECT } from "../lib/backups";
 import { NODE_EXPORTER_TEXTFILE } from "../lib/certificates";
 import { TEMPLATE_DIR } from "../stacks/cluster/userdata/render";
-import { etcdBackupScript, nodeCleanupScript, refreshJoinTokenScript, workerUserData } from "../stacks/cluster/userdata/bootstrap";
-import { controlPlanePrivateIp, parameterNames, workerGroupNames } from "../stacks/cluster/settings";
+import { certRenewalScript, etcdBackupScript, nodeCleanupScript, refreshJoinTokenScript, workerUserData } from "../stacks/cluster/userdata/bootstrap";
+import { controlPlanePrivateIp, parameterNames, terraformAdminIdentity, workerGroupNames } from "../stacks/cluster/settings";
 
 const bash = requireTool("bash", "bash");
 const openssl = requireTool("openssl", "openssl");
@@ -46,7 +46,7 @@ const workerScript = Buffer.from(String(oneResource(cluster, "aws_launch_templat
 const WORKER_IMDS = { "local-ipv4": "10.0.2.20", "placement/availability-zone": `${config.region}c`, "instance-id": "i-0fedcba9876543210" };
 /** The kubeadm package version pkgs.k8s.io publishes for a Kubernetes release: `<version>-1.1` (design notes; apt-cache madison on pkgs.k8s.io). */
 const PACKAGE_VERSION = `${config.cluster.kubernetesVersion}-1.1`;
-const TIMERS = ["k8s-refresh-join-token", "k8s-etcd-backup", "k8s-node-cleanup"] as const;
+const TIMERS = ["k8s-refresh-join-token", "k8s-etcd-backup", "k8s-node-cleanup", "k8s-cert-renewal"] as const;
 
 function scenario(extra: Scenario = {}, base = defaultScenario(config)): Scenario {
   return { ...base, ...extra, ssm: { ...base.ssm, ...extra.ssm }, imds: { ...base.imds, ...extra.imds } };
@@ -169,6 +169,21 @@ describeWith(bash && openssl && systemdAnalyze)("control-plane user-data, run en
     expect(run.file("/etc/kubernetes/kubeadm-init.yaml")).toBeUndefined();
   });
 
+  it("binds the Terraform admin certificate's own group (not system:masters) to cluster-admin right after kubeadm init", () => {
+    const { group, binding } = terraformAdminIdentity(config);
+    expect(run.state("clusterrolebindings")).toEqual([`${binding} cluster-admin ${group}`]);
+    expectOrder(run, "kubeadm init", "kubectl --kubeconfig /etc/kubernetes/admin.conf create clusterrolebinding");
+    // The certificate Terraform issues carries exactly that group.
+    const csr = oneResource(cluster, "tls_cert_request", "admin");
+    expect(csr.subject).toEqual([expect.objectContaining({ organization: group })]);
+  });
+
+  it("fails the bootstrap when the binding cannot be created (the readiness gate would never pass otherwise)", () => {
+    const r = runBootstrap(controlPlaneScript, scenario({ fail: { "kubectl create clusterrolebinding": "always" } }));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("giving up on 'kubectl'");
+  });
+
   it("never puts the join token or the CA key on a command line", () => {
     const lines = run.calls.map(commandLine).join("\n");
     expect(lines).not.toContain(EXAMPLE_JOIN_TOKEN);
@@ -181,6 +196,7 @@ describeWith(bash && openssl && systemdAnalyze)("control-plane user-data, run en
       "k8s-refresh-join-token": refreshJoinTokenScript(config),
       "k8s-etcd-backup": etcdBackupScript(config),
       "k8s-node-cleanup": nodeCleanupScript(config),
+      "k8s-cert-renewal": certRenewalScript(config),
     };
     for (const name of TIMERS) {
       expect(run.file(`/usr/local/sbin/${name}`)).toBe(helpers[name]);

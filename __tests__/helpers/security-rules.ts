@@ -105,3 +105,33 @@ export function clusterPortExposureViolations(stack: SynthesizedStack): string[]
   }
   return [...new Set(out)];
 }
+
+/** Groups whose members no RBAC change can demote (system:masters) or that kubeadm manages itself. */
+const UNREVOCABLE_GROUPS = new Set(["system:masters", "kubeadm:cluster-admins"]);
+
+/**
+ * CIS Kubernetes Benchmark v1.9.0, 5.1.7 (avoid use of the system:masters
+ * group), with 3.1.1's concern (client certificates cannot be revoked) met by
+ * a short lifetime and a group only a ClusterRoleBinding empowers: every
+ * client certificate Terraform issues names a group of the project's own,
+ * lives at most `maxHours`, and is re-issued by a deploy before it expires.
+ */
+export function adminCertificateViolations(stack: SynthesizedStack, maxHours: number): string[] {
+  const res = stack.tf.resource ?? {};
+  const out: string[] = [];
+  for (const [id, r] of Object.entries(res["tls_cert_request"] ?? {})) {
+    for (const subject of (r.subject as Resource[] | undefined) ?? []) {
+      const orgs = ([] as unknown[]).concat(subject.organization ?? []);
+      for (const o of orgs) if (UNREVOCABLE_GROUPS.has(String(o))) out.push(`tls_cert_request.${id} puts the holder in ${String(o)}, which no binding can revoke`);
+    }
+  }
+  for (const [id, r] of Object.entries(res["tls_locally_signed_cert"] ?? {})) {
+    const uses = (r.allowed_uses as string[] | undefined) ?? [];
+    if (!uses.includes("client_auth") || uses.includes("cert_signing")) continue;
+    const hours = Number(r.validity_period_hours);
+    if (!(hours <= maxHours)) out.push(`tls_locally_signed_cert.${id} lives ${String(r.validity_period_hours)} hours (at most ${maxHours})`);
+    const early = Number(r.early_renewal_hours ?? 0);
+    if (!(early > 0 && early < hours)) out.push(`tls_locally_signed_cert.${id} is never re-issued by a deploy before it expires (early_renewal_hours ${String(r.early_renewal_hours)})`);
+  }
+  return out;
+}

@@ -70,6 +70,13 @@ export const DEFAULT_CONFIG = {
     allowBroadAdminCidrs: false,
     /** EC2 key pair name; SSH (port 22 from adminCidrs) is opened only when set. */
     sshKeyName: null as string | null,
+    /**
+     * Generation of the Terraform admin identity (group
+     * `<name>:terraform-admins:<generation>` in the admin certificate). After
+     * revoking the current one (deleting its ClusterRoleBinding), raise it to
+     * issue certificates for a new group (docs/cluster.md, Admin identity).
+     */
+    adminIdentityGeneration: 1,
   },
 
   nodePorts: {

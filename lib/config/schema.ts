@@ -102,6 +102,7 @@ export const configSchema = z.strictObject({
     adminCidrLookup: z.enum(["once", "every-plan"], { message: "must be 'once' or 'every-plan'" }),
     allowPublicNodePorts: z.boolean(),
     allowBroadAdminCidrs: z.boolean(),
+    adminIdentityGeneration: positiveInt("generations"),
     sshKeyName: z
       .string()
       .min(1, { message: "must be the name of an EC2 key pair (1-255 characters)" })

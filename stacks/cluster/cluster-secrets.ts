@@ -12,9 +12,9 @@ import type { Config } from "../../lib/config";
 import {
   ADMIN_CERT_EARLY_RENEWAL_HOURS,
   ADMIN_CERT_VALIDITY_HOURS,
-  adminOrganization,
   CA_VALIDITY_HOURS,
   parameterNames,
+  terraformAdminIdentity,
 } from "./settings";
 import type { ClusterKey } from "./cluster-key";
 import { SECRETS_ENCRYPTION_KEY_BYTES } from "./secrets-encryption";
@@ -30,9 +30,9 @@ export interface ClusterSecretsProps {
  * - the cluster CA (RSA 2048, kubeadm's own choice for its CA; CN
  *   `kubernetes` as kubeadm names it), which kubeadm adopts when it finds it
  *   in /etc/kubernetes/pki;
- * - an admin client certificate signed by that CA, for the Terraform
- *   providers and `npm run kubeconfig`, in the group that is cluster-admin
- *   for the configured minor;
+ * - the Terraform admin client certificate signed by that CA, for the
+ *   Terraform providers and `npm run kubeconfig`: 7 days, in the project's
+ *   own revocable group (settings.ts, terraformAdminIdentity);
  * - the first bootstrap token, `[a-z0-9]{6}.[a-z0-9]{16}`;
  * - the key that encrypts Secrets in etcd (secrets-encryption.ts), 32 random
  *   bytes, base64.
@@ -73,7 +73,7 @@ export class ClusterSecrets extends Construct {
     const adminKey = new PrivateKey(this, "admin-key", { algorithm: "RSA", rsaBits: 2048 });
     const adminCsr = new CertRequest(this, "admin-csr", {
       privateKeyPem: adminKey.privateKeyPem,
-      subject: [{ commonName: "kubernetes-admin", organization: adminOrganization(config.cluster.kubernetesVersion) }],
+      subject: [{ commonName: terraformAdminIdentity(config).commonName, organization: terraformAdminIdentity(config).group }],
     });
     const adminCert = new LocallySignedCert(this, "admin-cert", {
       certRequestPem: adminCsr.certRequestPem,

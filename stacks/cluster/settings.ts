@@ -18,9 +18,13 @@ export const JOIN_TOKEN_REFRESH_HOURS = 12;
 
 /** Validity of the cluster CA (kubeadm's own default for its CA: 10 years). */
 export const CA_VALIDITY_HOURS = 87600;
-/** Validity of the admin client certificate; a deploy in its last 30 days issues a new one. */
-export const ADMIN_CERT_VALIDITY_HOURS = 8760;
-export const ADMIN_CERT_EARLY_RENEWAL_HOURS = 720;
+/**
+ * Validity of the Terraform admin client certificate: 7 days. A cluster
+ * deploy in its last 5 days (from its third day on) issues a new one, so a
+ * superseded certificate stops working at most 7 days after it was issued.
+ */
+export const ADMIN_CERT_VALIDITY_HOURS = 168;
+export const ADMIN_CERT_EARLY_RENEWAL_HOURS = 120;
 
 /**
  * The IMDS hop limit of every node: the smallest, what the EBS CSI node
@@ -114,12 +118,16 @@ export function minorNumber(version: string): number {
 }
 
 /**
- * The Organization of the admin client certificate: kubeadm binds
- * `kubeadm:cluster-admins` to cluster-admin from 1.29; before that only
- * `system:masters` carries those rights.
+ * The identity in the Terraform admin certificate: a group of the project's
+ * own (never `system:masters`, which no RBAC change can take away, nor
+ * kubeadm's `kubeadm:cluster-admins`), bound to cluster-admin by a
+ * ClusterRoleBinding of the same name that the control plane creates right
+ * after `kubeadm init`. Deleting that binding revokes every certificate
+ * issued to the group at once; the next generation is a new group.
  */
-export function adminOrganization(version: string): string {
-  return minorNumber(version) >= 29 ? "kubeadm:cluster-admins" : "system:masters";
+export function terraformAdminIdentity(config: Pick<Config, "name" | "access">): { group: string; commonName: string; binding: string } {
+  const group = `${config.name}:terraform-admins:${config.access.adminIdentityGeneration}`;
+  return { group, commonName: `${config.name}-terraform-admin`, binding: group };
 }
 
 /** pkgs.k8s.io's package version: `1.28.15` + revision `1.1` → `1.28.15-1.1`. */

@@ -20,7 +20,7 @@
 # Failure KEYs: "apt-get update", "apt-get install", "curl imds token", "curl imds PATH", "curl pkgs.k8s.io",
 # "curl livez", "snap install", "kubeadm config images pull", "aws ssm get-parameter NAME", "aws ssm put-parameter",
 # "aws s3 cp", "aws autoscaling complete-lifecycle-action", "kubeadm init", "kubeadm join", "kubeadm token create", "chronyc waitsync",
-# "crictl ps", "etcdctl snapshot save", "etcdutl snapshot status".
+# "crictl ps", "etcdctl snapshot save", "etcdutl snapshot status", "kubectl create clusterrolebinding".
 set -uo pipefail
 
 name="${0##*/}"
@@ -381,6 +381,20 @@ case "${name}" in
         echo "${FAKE_NEW_TOKEN-k3n9zq.0f1e2d3c4b5a6978}"
         ;;
       *) echo "kubeadm: unexpected call: $*" >&2; exit 2 ;;
+    esac
+    ;;
+
+  kubectl)
+    needs_package kubectl
+    case "$*" in
+      *"create clusterrolebinding "*)
+        fails "kubectl create clusterrolebinding" && { echo "The connection to the server 10.0.1.10:6443 was refused - did you specify the right host or port?" >&2; exit 1; }
+        [[ -f "$(opt --kubeconfig "$@")" ]] || { echo "error: stat $(opt --kubeconfig "$@"): no such file or directory" >&2; exit 1; }
+        binding="$(opt clusterrolebinding "$@")"
+        echo "${binding} $(opt --clusterrole "$@") $(opt --group "$@")" >>"${state}/clusterrolebindings"
+        echo "clusterrolebinding.rbac.authorization.k8s.io/${binding} created"
+        ;;
+      *) echo "kubectl: unexpected call: $*" >&2; exit 2 ;;
     esac
     ;;
 

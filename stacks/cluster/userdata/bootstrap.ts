@@ -17,6 +17,7 @@ import {
   kubernetesPackageVersion,
   NODE_CLEANUP_INTERVAL_MINUTES,
   parameterNames,
+  terraformAdminIdentity,
   workerGroupNames,
   workerJoinTimeoutSeconds,
 } from "../settings";
@@ -158,6 +159,8 @@ export function controlPlaneUserData(config: Config): string {
       ENCRYPTION_CONFIG_FILE,
       SSM_CONTROL_PLANE_PUBLIC_IP: parameterNames(config).controlPlanePublicIp,
       JOIN_TOKEN_REFRESH_HOURS,
+      ADMIN_GROUP: terraformAdminIdentity(config).group,
+      ADMIN_BINDING: terraformAdminIdentity(config).binding,
       CERT_RENEW_BEFORE_DAYS,
       CERT_CHECK_INTERVAL_MINUTES,
       // The dead-worker cleanup reads JSON with jq: installed in the node's one apt transaction.

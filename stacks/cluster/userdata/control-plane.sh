@@ -56,6 +56,11 @@ kubeadm init --config /etc/kubernetes/kubeadm-init.yaml --skip-token-print
 rm -f /etc/kubernetes/kubeadm-init.yaml
 log "kubeadm init finished; the API server answers on ${CONTROL_PLANE_PRIVATE_IP}:${API_SERVER_PORT}"
 
+# --- The Terraform admin identity: cluster-admin through a binding, so deleting it revokes ---
+retry 10 3 kubectl --kubeconfig /etc/kubernetes/admin.conf create clusterrolebinding "${ADMIN_BINDING}" \
+  --clusterrole=cluster-admin --group="${ADMIN_GROUP}"
+log "group ${ADMIN_GROUP} bound to cluster-admin (ClusterRoleBinding ${ADMIN_BINDING})"
+
 # --- Join-token refresh: a worker launched at any time finds a valid token ---
 cat >/usr/local/sbin/k8s-refresh-join-token <<'HELPER'
 @@REFRESH_JOIN_TOKEN_SCRIPT@@
