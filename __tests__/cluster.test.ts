@@ -201,9 +201,9 @@ describe("ClusterStack", () => {
       }
     });
 
-    it("signs the admin certificate for the group that is cluster-admin in the configured minor", () => {
-      expect((oneResource(cluster, "tls_cert_request").subject as Json[])[0]).toEqual({ common_name: "kubernetes-admin", organization: "system:masters" });
-      expect((oneResource(variant, "tls_cert_request").subject as Json[])[0]).toMatchObject({ organization: "kubeadm:cluster-admins" });
+    it("signs the admin certificate for the project's own group on every minor, never system:masters or kubeadm's group", () => {
+      expect((oneResource(cluster, "tls_cert_request").subject as Json[])[0]).toEqual({ common_name: "k8s-mesh-terraform-admin", organization: "k8s-mesh:terraform-admins:1" });
+      expect((oneResource(variant, "tls_cert_request").subject as Json[])[0]).toMatchObject({ organization: expect.stringMatching(/:terraform-admins:1$/) });
     });
 
     it("stores the CA key and the token as SecureString, the CA certificate as String, under the cluster's path", () => {
