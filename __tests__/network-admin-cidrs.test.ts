@@ -7,7 +7,8 @@
  * the same order; http 3.5.0 data source http: `status_code`, `response_body`;
  * a data source with count is a list of such objects).
  */
-import { dataOf, resourcesOf, synthNetwork, type SynthesizedStack } from "./helpers/synth";
+import { dataOf, resourcesOf, synthApp, synthNetwork, type SynthesizedStack } from "./helpers/synth";
+import { CONFIG_VARIANTS } from "./helpers/config-variants";
 import { evaluatePostcondition, evaluateTemplates, postconditionsOf, type Postcondition } from "./helpers/condition-eval";
 import { describeWith, requireTool, TERRAFORM_INSTALL_HINT } from "./helpers/tools";
 import { networkParameterNames } from "../stacks/network/admin-cidrs";
@@ -136,6 +137,28 @@ describeWith(terraform)("admin CIDRs", () => {
       expect(api).toHaveLength(1);
       const r = evaluateTemplates(terraform as string, { cidr: String(api[0]?.cidr_ipv4) }, { others: { [http]: { status_code: 200, response_body: "203.0.113.99\n" } } });
       expect(r.cidr).toBe("203.0.113.99/32");
+    });
+  });
+
+  describe("what a plan reads outside AWS (every stack, every config variant)", () => {
+    it.each(CONFIG_VARIANTS.map((v) => [v.name, v.context] as const))("%s: AWS, Terraform state, and at most the admin lookup", (_name, context) => {
+      const app = synthApp(context);
+      const once = app.config.access.adminCidrs.length === 0 && app.config.access.adminCidrLookup === "once";
+      for (const stack of ["network", "cluster", "platform", "apps"] as const) {
+        for (const [type, instances] of Object.entries(app.stack(stack).tf.data ?? {})) {
+          if (type.startsWith("aws_")) continue;
+          if (type === "terraform_remote_state") {
+            for (const body of Object.values(instances)) expect(["local", "s3"]).toContain((body as Json).backend);
+            continue;
+          }
+          // The one call outside AWS: the admin lookup, read only while no answer is kept (count 0 afterwards) unless every-plan is chosen.
+          expect(`${stack}: ${type}`).toBe("network: http");
+          for (const body of Object.values(instances)) {
+            if (once) expect(String((body as Json).count)).toMatch(/^\$\{local\.admin-cidrs_kept-admin-cidr_[0-9A-F]+ == "" \? 1 : 0\}$/);
+            else expect(app.config.access.adminCidrLookup).toBe("every-plan");
+          }
+        }
+      }
     });
   });
 });
