@@ -147,7 +147,7 @@ describe("tracing under default-deny", () => {
     expect(policyOf(apps, NAMESPACES.bookinfo).length).toBeGreaterThan(0);
   });
 
-  it("adds exactly one authorization: the pod network (Grafana) may query Jaeger on the chart's jaeger-ui Server", () => {
+  it("adds exactly one authorization: the pod network (Grafana) and the nodes (the API server's proxy) may query Jaeger on the chart's jaeger-ui Server", () => {
     const added = manifests(apps).filter((m) => policyKinds.has(m.kind) && namespaceOf(apps, m) !== NAMESPACES.bookinfo);
     expect(added.map((m) => `${m.kind}/${namespaceOf(apps, m)}/${m.metadata.name}`).sort()).toEqual([
       `AuthorizationPolicy/${NAMESPACES.linkerdJaeger}/jaeger-query-clients`,
@@ -156,7 +156,7 @@ describe("tracing under default-deny", () => {
     const policy = added.find((m) => m.kind === "AuthorizationPolicy") as Obj;
     expect(policy.spec.targetRef).toEqual({ group: "policy.linkerd.io", kind: "Server", name: JAEGER_OBJECTS.jaegerUiServer });
     expect(LINKERD_JAEGER_CHART_POLICY.find((s) => s.server === policy.spec.targetRef.name)?.port).toBe(JAEGER_OBJECTS.jaegerUiPortName);
-    expect((added.find((m) => m.kind === "NetworkAuthentication") as Obj).spec.networks).toEqual([{ cidr: on.config.cluster.podCidr }]);
+    expect((added.find((m) => m.kind === "NetworkAuthentication") as Obj).spec.networks).toEqual([{ cidr: on.config.cluster.podCidr }, { cidr: on.config.network.vpcCidr }]);
   });
 
   it("leaves the collector's other receivers unconfigured, so the chart's other open Servers have nothing listening", () => {

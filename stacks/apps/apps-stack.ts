@@ -146,7 +146,7 @@ export class AppsStack extends ProjectStack {
 
     // Grafana's Jaeger datasource: the one new authorization tracing needs.
     if (tracingNamespace !== undefined) {
-      for (const o of jaegerQueryAuthorization(tracingNamespace, config.cluster.podCidr)) {
+      for (const o of jaegerQueryAuthorization(tracingNamespace, [config.cluster.podCidr, config.network.vpcCidr])) {
         manifest(this, `tracing-${o.kind.toLowerCase()}-${o.metadata.name}`, provider, o, []);
       }
     }

@@ -5,7 +5,9 @@
  * (`jaeger-ui`) that only linkerd-viz's dashboard may use
  * (templates/tracing-policy.yaml at stable-2.14.10). Grafana runs unmeshed,
  * so it cannot present a mesh identity: it is admitted by network, from the
- * pod network, on that one Server. Nothing else in the extension's
+ * pod network, on that one Server; so is the API server's service proxy
+ * (`npm run verify`, `kubectl proxy`), which connects from a node address
+ * (the VPC) or the node's overlay address (the pod network). Nothing else in the extension's
  * namespace changes, and the Bookinfo namespace's policy does not change at
  * all: the proxies' spans travel to the collector, whose receiver the chart
  * already opens to every client.
@@ -21,7 +23,7 @@ export const JAEGER_QUERY_CLIENTS = "jaeger-query-clients";
  * `namespace` is the platform stack's output (the extension's namespace once
  * its release is installed), so these objects come after the chart's Server.
  */
-export function jaegerQueryAuthorization(namespace: string, podCidr: string): KubeObject[] {
+export function jaegerQueryAuthorization(namespace: string, networks: readonly string[]): KubeObject[] {
   const metadata = {
     name: JAEGER_QUERY_CLIENTS,
     namespace,
@@ -32,7 +34,7 @@ export function jaegerQueryAuthorization(namespace: string, podCidr: string): Ku
       apiVersion: LINKERD_POLICY_API.networkAuthentication,
       kind: "NetworkAuthentication",
       metadata,
-      spec: { networks: [{ cidr: podCidr }] },
+      spec: { networks: networks.map((cidr) => ({ cidr })) },
     },
     {
       apiVersion: LINKERD_POLICY_API.authorizationPolicy,
