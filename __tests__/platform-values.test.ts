@@ -257,7 +257,7 @@ describe("kubePrometheusStackValues", () => {
     expect(v.prometheusOperator.admissionWebhooks.patch.podAnnotations).toEqual({ "linkerd.io/inject": "disabled" });
   });
 
-  it("provisions every Linkerd dashboard at its pinned revision, wired to the Prometheus datasource", () => {
+  it("provisions every shipped Linkerd dashboard at its pinned revision, wired to the Prometheus datasource", () => {
     const uid = v.grafana.sidecar.datasources.uid;
     expect(uid).toBe("prometheus");
     const dashboards = v.grafana.dashboards[LINKERD_DASHBOARD_PROVIDER.name];
@@ -265,9 +265,12 @@ describe("kubePrometheusStackValues", () => {
     for (const [name, pinned] of Object.entries(LINKERD_DASHBOARDS)) {
       expect(dashboards[name]).toEqual({ gnetId: pinned.gnetId, revision: pinned.revision, datasource: [{ name: "datasource", value: uid }, { name: "DS_PROMETHEUS", value: uid }] });
     }
-    expect(Object.keys(LINKERD_DASHBOARDS)).toEqual(
-      expect.arrayContaining(["linkerd-top-line", "linkerd-deployment", "linkerd-pod", "linkerd-namespace", "linkerd-service", "linkerd-route", "linkerd-authority", "linkerd-health"]),
+    expect(Object.keys(LINKERD_DASHBOARDS).sort()).toEqual(
+      ["linkerd-top-line", "linkerd-deployment", "linkerd-pod", "linkerd-namespace", "linkerd-service", "linkerd-authority", "linkerd-health"].sort(),
     );
+    // Not shipped: "Kubernetes" (queries a cAdvisor label kube-prometheus-stack's kubelet job lacks) and
+    // "Route" (ServiceProfile route metrics; no ServiceProfile here): neither could show data.
+    expect(JSON.stringify(dashboards)).not.toMatch(/15479|15481/);
   });
 
   it("gives the dashboards a file provider whose path is where the chart downloads them", () => {

@@ -18,10 +18,13 @@ import {
   decidePods,
 } from "../verify/checks/cluster";
 import {
+  DASHBOARD_KEYS,
   dashboardKey,
+  dataPanels,
   decideDashboards,
   decidePanels,
   instantiate,
+  migratedPanelType,
   panelQueries,
   resolveDatasource,
 } from "../verify/checks/grafana";
@@ -246,18 +249,20 @@ describe("verify: Grafana dashboards and panels", () => {
   const datasources = decode("ds", grafanaDatasources, grafana.datasources);
 
   it("recognises the Linkerd dashboards by provisioned file name or grafana.com id, and no others", () => {
-    expect([...found().keys()].sort()).toHaveLength(9);
+    expect([...found().keys()].sort()).toEqual([...DASHBOARD_KEYS].sort());
     expect(dashboardKey(dash(all["other-k8s"]))).toBeUndefined();
-    const byGnet = dash({ ...(all["linkerd-route"] as object), meta: {} });
-    expect(dashboardKey(byGnet)).toBe("linkerd-route");
+    const byGnet = dash({ ...(all["linkerd-service"] as object), meta: {} });
+    expect(dashboardKey(byGnet)).toBe("linkerd-service");
+    // Dashboards Linkerd pins but this platform does not ship are not looked for.
+    expect(dashboardKey(dash(all["linkerd-route"]))).toBeUndefined();
   });
-  it("passes when all nine exist with panel queries", () => {
+  it("passes when every shipped dashboard exists with panel queries", () => {
     expect(decideDashboards(found()).ok).toBe(true);
   });
   it("fails naming a missing dashboard and an empty one (failed download)", () => {
     const m = found();
-    m.delete("linkerd-route");
-    expect(decideDashboards(m).evidence).toBe("missing: linkerd-route (gnetId 15481)");
+    m.delete("linkerd-service");
+    expect(decideDashboards(m).evidence).toBe("missing: linkerd-service (gnetId 15480)");
     expect(decideDashboards(found({ "linkerd-health": grafana["dashboard-health-empty"] })).evidence).toContain("no panel queries (download failed?): linkerd-health");
   });
   it("collects queries from rows and fills template variables as 'All'", () => {
@@ -274,15 +279,50 @@ describe("verify: Grafana dashboards and panels", () => {
     expect(() => resolveDatasource("prometheus-missing", datasources, d)).toThrow(/does not exist in Grafana/);
     expect(() => resolveDatasource("$datasource", datasources, d)).toThrow(VerifyError);
   });
-  it("passes when each dashboard has a query with data; fails naming dashboards whose queries return nothing", () => {
-    expect(decidePanels(new Map([["linkerd-pod", [{ panel: "SUCCESS RATE", expr: "x", series: 1 }]]])).ok).toBe(true);
+  it("checks every data panel, rows' nested ones included, as Grafana renders it after migration", () => {
+    const panels = dataPanels(found().get("linkerd-top-line")!);
+    expect(panels.map((p) => [p.title, p.storedType, p.type])).toEqual([
+      ["SUCCESS RATE", "singlestat", "stat"],
+      ["REQUEST VOLUME", "graph", "timeseries"],
+    ]);
+    expect(migratedPanelType({ type: "graph", xaxis: { mode: "series" } })).toBe("barchart");
+    expect(migratedPanelType({ type: "graph", xaxis: { mode: "histogram" } })).toBe("histogram");
+    expect(migratedPanelType({ type: "table-old" })).toBe("table");
+    expect(migratedPanelType({ type: "grafana-clock-panel" })).toBeUndefined();
+  });
+
+  it("finds a migration for every panel type of every shipped Linkerd dashboard (recorded from the dashboards at the pinned tag)", () => {
+    const recorded = JSON.parse(readFileSync(path.join(dir, "linkerd-dashboard-panel-types.json"), "utf8")) as { dashboards: Record<string, Record<string, number>> };
+    expect(Object.keys(recorded.dashboards).sort()).toEqual([...DASHBOARD_KEYS].sort());
+    for (const [key, types] of Object.entries(recorded.dashboards)) {
+      for (const t of Object.keys(types)) {
+        const m = /^graph\(xaxis\.mode=(\w+)\)$/.exec(t);
+        const panel = m ? { type: "graph", xaxis: { mode: m[1] } } : { type: t };
+        expect([key, t, migratedPanelType(panel)]).toEqual([key, t, expect.any(String)]);
+      }
+    }
+  });
+
+  it("passes only when every panel of every dashboard shows data; fails naming each empty or unrenderable panel", () => {
+    const ok = (panel: string, series: number) => ({ panel, storedType: "graph", type: "timeseries", attempts: [{ panel, expr: "x", series }] });
+    expect(decidePanels(new Map([["linkerd-pod", [ok("SUCCESS RATE", 1), ok("LATENCY", 2)]]])).ok).toBe(true);
     const d = decidePanels(
       new Map([
-        ["linkerd-pod", [{ panel: "A", expr: "x", series: 0 }, { panel: "B", expr: "y", error: "Grafana /api/datasources/proxy: HTTP 502" }]],
-        ["linkerd-route", [{ panel: "A", expr: "x", series: 3 }]],
+        [
+          "linkerd-pod",
+          [
+            ok("SUCCESS RATE", 1),
+            { panel: "B", storedType: "graph", type: "timeseries", attempts: [{ panel: "B", expr: "x", series: 0 }, { panel: "B", expr: "y", error: "Grafana /api/datasources/proxy: HTTP 502" }] },
+          ],
+        ],
+        ["linkerd-service", [ok("A", 3), { panel: "CLOCK", storedType: "grafana-clock-panel", type: undefined, attempts: [] }]],
       ]),
     );
-    expect(d).toMatchObject({ ok: false, evidence: "linkerd-pod: 2 panel queries returned nothing (last: Grafana /api/datasources/proxy: HTTP 502)" });
+    expect(d).toMatchObject({ ok: false });
+    expect(d.evidence).toContain('linkerd-pod: "B" (timeseries) shows no data (Grafana /api/datasources/proxy: HTTP 502)');
+    expect(d.evidence).toContain('linkerd-service: "CLOCK" (grafana-clock-panel) has no migration in Grafana without Angular');
+    // One empty panel among many fails its dashboard: a dashboard is not "fine" because its first panel is.
+    expect(decidePanels(new Map([["linkerd-pod", [ok("A", 1), ok("B", 0)]]])).ok).toBe(false);
     expect(decidePanels(new Map()).ok).toBe(false);
   });
 });

@@ -111,15 +111,24 @@ export const LINKERD = {
  * Grafana.com dashboards for Linkerd, at the revisions Linkerd stable-2.14.10
  * pins in its own Grafana values (grafana/values.yaml at that tag). Without a
  * revision the Grafana chart fetches revision 1.
+ *
+ * Two that Linkerd pins are not shipped, since they cannot show data here
+ * (their queries, grafana/dashboards/*.json at that tag):
+ * - "Kubernetes" (15479 r2): every panel filters cAdvisor series on
+ *   `kubernetes_io_hostname`, a label only Linkerd's old Prometheus job
+ *   added, and several panels read Docker (`name`), rkt and systemd-service
+ *   series a containerd kubelet never exports; kube-prometheus-stack ships
+ *   its own node and pod compute dashboards.
+ * - "Route" (15481 r3): reads `route_*` series, which proxies export only
+ *   for ServiceProfile routes; and a ServiceProfile with routes replaces the
+ *   2.14 policy router, which would bypass the HTTPRoute traffic split.
  */
 export const LINKERD_DASHBOARDS = {
   "linkerd-top-line": { gnetId: 15474, revision: 4 },
   "linkerd-deployment": { gnetId: 15475, revision: 6 },
   "linkerd-pod": { gnetId: 15477, revision: 3 },
   "linkerd-namespace": { gnetId: 15478, revision: 3 },
-  "linkerd-kubernetes": { gnetId: 15479, revision: 2 },
   "linkerd-service": { gnetId: 15480, revision: 3 },
-  "linkerd-route": { gnetId: 15481, revision: 3 },
   "linkerd-authority": { gnetId: 15482, revision: 3 },
   "linkerd-health": { gnetId: 15486, revision: 3 },
 } as const;

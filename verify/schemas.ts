@@ -130,14 +130,20 @@ export type GrafanaDatasources = z.infer<typeof grafanaDatasources>;
 
 const dsRef = z.union([z.string(), z.object({ uid: z.string().optional(), type: z.string().optional() }), z.null()]).optional();
 interface PanelShape {
+  type?: string;
   title?: string;
+  xaxis?: { mode?: string | null };
+  legend?: { values?: boolean | null };
   datasource?: string | { uid?: string; type?: string } | null;
   targets?: Array<{ expr?: string; datasource?: string | { uid?: string; type?: string } | null }>;
   panels?: PanelShape[];
 }
 const panel: z.ZodType<PanelShape> = z.lazy(() =>
   z.object({
+    type: z.string().optional(),
     title: z.string().optional(),
+    xaxis: z.object({ mode: z.string().nullable().optional() }).optional(),
+    legend: z.object({ values: z.boolean().nullable().optional() }).optional(),
     datasource: dsRef,
     targets: z.array(z.object({ expr: z.string().optional(), datasource: dsRef })).optional(),
     panels: z.array(panel).optional(),

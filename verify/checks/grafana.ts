@@ -10,9 +10,6 @@ import { listSome } from "./cluster";
 export type DashboardKey = keyof typeof LINKERD_DASHBOARDS;
 export const DASHBOARD_KEYS = Object.keys(LINKERD_DASHBOARDS) as DashboardKey[];
 
-/** Queries tried per dashboard before concluding it shows no data. */
-export const MAX_QUERIES_PER_DASHBOARD = 4;
-
 /** Which Linkerd dashboard this is: by its provisioned file name (`<key>.json`) or its grafana.com id. */
 export function dashboardKey(d: GrafanaDashboard): DashboardKey | undefined {
   const file = d.meta.provisionedExternalId?.split("/").pop()?.replace(/\.json$/, "");
@@ -96,6 +93,68 @@ export function decideDashboards(found: ReadonlyMap<string, GrafanaDashboard>): 
   return { ok: true, evidence: `${DASHBOARD_KEYS.length}/${DASHBOARD_KEYS.length} Linkerd dashboards present: ${DASHBOARD_KEYS.map((k) => `"${found.get(k)!.dashboard.title}"`).join(", ")}` };
 }
 
+/**
+ * Panel types Grafana 12+ (no Angular; kube-prometheus-stack 88.5.3 ships
+ * Grafana 13) migrates on load, as its dashboard code does
+ * (public/app/features/dashboard/state/PanelModel.ts `autoMigrateAngular`,
+ * getPanelPluginToMigrateTo.ts for `graph`).
+ */
+export const ANGULAR_MIGRATIONS: Readonly<Record<string, string>> = {
+  graph: "timeseries",
+  "table-old": "table",
+  singlestat: "stat",
+  "grafana-singlestat-panel": "stat",
+  "grafana-piechart-panel": "piechart",
+  "grafana-worldmap-panel": "geomap",
+};
+
+/** Grafana's built-in (React) panel types a migrated dashboard may hold. */
+export const CORE_PANEL_TYPES = new Set([
+  "timeseries", "stat", "gauge", "bargauge", "barchart", "histogram", "table", "text", "heatmap", "piechart",
+  "geomap", "state-timeline", "status-history", "logs", "nodeGraph", "traces", "dashlist", "alertlist", "news", "xychart", "trend", "canvas",
+]);
+
+/** Panels that hold no query of their own. */
+const LAYOUT_PANEL_TYPES = new Set(["row", "text", "dashlist", "alertlist", "news"]);
+
+/** The type a panel has once Grafana loaded it, or undefined when Grafana can no longer render it. */
+export function migratedPanelType(p: Panel): string | undefined {
+  const type = p.type ?? "timeseries";
+  if (type === "graph") {
+    if (p.xaxis?.mode === "series") return p.legend?.values ? "bargauge" : "barchart";
+    if (p.xaxis?.mode === "histogram") return "histogram";
+  }
+  const to = ANGULAR_MIGRATIONS[type] ?? type;
+  return CORE_PANEL_TYPES.has(to) || to === "row" ? to : undefined;
+}
+
+export interface DataPanel {
+  readonly title: string;
+  /** Its type as stored, and after Grafana's migration (undefined: not renderable). */
+  readonly storedType: string;
+  readonly type: string | undefined;
+  readonly queries: readonly PanelQuery[];
+}
+
+/** Every panel that should show data (not rows or text), rows' nested panels included, in layout order. */
+export function dataPanels(d: GrafanaDashboard): DataPanel[] {
+  const out: DataPanel[] = [];
+  const walk = (panels: readonly Panel[]) => {
+    for (const p of panels) {
+      const storedType = p.type ?? "timeseries";
+      if (!LAYOUT_PANEL_TYPES.has(storedType)) {
+        const queries = (p.targets ?? [])
+          .filter((t) => t.expr && t.expr.trim() !== "")
+          .map((t) => ({ panel: p.title || "(untitled)", expr: t.expr as string, datasource: t.datasource ?? p.datasource }));
+        out.push({ title: p.title || "(untitled)", storedType, type: migratedPanelType(p), queries });
+      }
+      walk(p.panels ?? []);
+    }
+  };
+  walk(d.dashboard.panels);
+  return out;
+}
+
 export interface QueryAttempt {
   readonly panel: string;
   readonly expr: string;
@@ -103,20 +162,40 @@ export interface QueryAttempt {
   readonly error?: string;
 }
 
-export function decidePanels(attempts: ReadonlyMap<string, readonly QueryAttempt[]>): Outcome {
+export interface PanelResult {
+  readonly panel: string;
+  readonly storedType: string;
+  readonly type: string | undefined;
+  readonly attempts: readonly QueryAttempt[];
+}
+
+/** Every panel of every dashboard must render after migration and show data from at least one of its queries. */
+export function decidePanels(results: ReadonlyMap<string, readonly PanelResult[]>): Outcome {
   const good: string[] = [];
   const bad: string[] = [];
-  for (const [key, list] of attempts) {
-    const hit = list.find((a) => (a.series ?? 0) > 0);
-    if (hit) good.push(`${key}: "${hit.panel}" ${hit.series} series`);
-    else {
-      const last = list[list.length - 1];
-      bad.push(`${key}: ${list.length} panel queries returned nothing${last?.error ? ` (last: ${last.error})` : ""}`);
+  for (const [key, panels] of results) {
+    const problems: string[] = [];
+    for (const p of panels) {
+      if (p.type === undefined) {
+        problems.push(`"${p.panel}" (${p.storedType}) has no migration in Grafana without Angular`);
+        continue;
+      }
+      if (p.attempts.length === 0) {
+        problems.push(`"${p.panel}" has no query`);
+        continue;
+      }
+      if (!p.attempts.some((a) => (a.series ?? 0) > 0)) {
+        const last = p.attempts[p.attempts.length - 1];
+        problems.push(`"${p.panel}" (${p.type}) shows no data${last?.error ? ` (${last.error})` : ""}`);
+      }
     }
+    if (panels.length === 0) problems.push("no data panel at all");
+    if (problems.length > 0) bad.push(`${key}: ${problems.join(", ")}`);
+    else good.push(`${key} ${panels.length}/${panels.length}`);
   }
-  if (attempts.size === 0) return { ok: false, evidence: "no dashboards to query" };
+  if (results.size === 0) return { ok: false, evidence: "no dashboards to query" };
   if (bad.length > 0) return { ok: false, evidence: listSome(bad) };
-  return { ok: true, evidence: `${good.length}/${attempts.size} dashboards show data, e.g. ${good.slice(0, 2).join("; ")}` };
+  return { ok: true, evidence: `every panel of ${good.length} dashboards shows data after migration (${good.join(", ")})` };
 }
 
 export const grafanaHealthCheck: Check = {
@@ -170,27 +249,36 @@ export const panelsCheck: Check = {
   id: "grafana-panels",
   title: "Dashboard panels have data",
   needs: ["grafana-dashboards"],
-  remedy: "a dashboard without data has the wrong datasource or queries labels Prometheus does not have (job, namespace, deployment); compare its panel query in Explore",
+  remedy:
+    "a panel without data has the wrong datasource or queries series or labels Prometheus does not have (job, namespace, deployment); " +
+    "compare its query in Explore. A panel with no migration cannot render in Grafana without Angular",
   async run(ctx, signal) {
     const g = need(ctx.grafana);
     const datasources = await g.datasources(signal);
-    const attempts = new Map<string, QueryAttempt[]>();
+    const results = new Map<string, PanelResult[]>();
     for (const [key, d] of ctx.facts.dashboards ?? new Map<string, GrafanaDashboard>()) {
-      const list: QueryAttempt[] = [];
-      for (const q of panelQueries(d).slice(0, MAX_QUERIES_PER_DASHBOARD)) {
-        const expr = instantiate(q.expr);
-        try {
-          const uid = resolveDatasource(q.datasource, datasources, d);
-          const v: PromVector = await g.query(uid, expr, signal);
-          list.push({ panel: q.panel, expr, series: v.data.result.length });
-          if (v.data.result.length > 0) break;
-        } catch (e) {
-          if (!(e instanceof VerifyError)) throw e;
-          list.push({ panel: q.panel, expr, error: e.message });
+      const panels: PanelResult[] = [];
+      for (const p of dataPanels(d)) {
+        const attempts: QueryAttempt[] = [];
+        if (p.type !== undefined) {
+          // A panel shows data when any of its queries does.
+          for (const q of p.queries) {
+            const expr = instantiate(q.expr);
+            try {
+              const uid = resolveDatasource(q.datasource, datasources, d);
+              const v: PromVector = await g.query(uid, expr, signal);
+              attempts.push({ panel: q.panel, expr, series: v.data.result.length });
+              if (v.data.result.length > 0) break;
+            } catch (e) {
+              if (!(e instanceof VerifyError)) throw e;
+              attempts.push({ panel: q.panel, expr, error: e.message });
+            }
+          }
         }
+        panels.push({ panel: p.title, storedType: p.storedType, type: p.type, attempts });
       }
-      attempts.set(key, list);
+      results.set(key, panels);
     }
-    return decidePanels(attempts);
+    return decidePanels(results);
   },
 };
