@@ -86,6 +86,9 @@ export interface Scenario {
   handlers?: Record<string, string>;
   /** Extra environment for the script. */
   env?: Record<string, string>;
+  /** What `kubectl get nodes -o json` and `aws ec2 describe-instances` print (JSON text). */
+  nodesJson?: string;
+  ec2Json?: string;
   /** Files present in the scratch root before the run (path → content). */
   files?: Record<string, string>;
   /** Packages already installed (for running a helper on a bootstrapped node); "aws-cli" is the snap's /snap/bin/aws. */
@@ -229,6 +232,8 @@ export function runBootstrap(script: string, scenario: Scenario = {}): Run {
   for (const [name, value] of Object.entries(scenario.imds ?? {})) writeFileSync(path.join(harness, "scenario/imds", key(name)), value);
   for (const [name, n] of Object.entries(scenario.fail ?? {})) writeFileSync(path.join(harness, "scenario/fail", key(name)), String(n));
   if (scenario.apiServer) writeFileSync(path.join(harness, "scenario/api-server"), scenario.apiServer);
+  if (scenario.nodesJson !== undefined) writeFileSync(path.join(harness, "scenario/nodes.json"), scenario.nodesJson);
+  if (scenario.ec2Json !== undefined) writeFileSync(path.join(harness, "scenario/ec2.json"), scenario.ec2Json);
   if (scenario.caCert) writeFileSync(path.join(harness, "scenario/ca.crt"), scenario.caCert);
   for (const [name, body] of Object.entries(scenario.handlers ?? {})) writeFileSync(path.join(harness, "handlers", name), body);
   writeFileSync(path.join(harness, "state/packages"), (scenario.packages ?? []).map((p) => `${p}\n`).join(""));

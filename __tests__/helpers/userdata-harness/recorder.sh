@@ -14,6 +14,8 @@
 #   K8S_NO_LAUNCH_HOOK=1 no launch hook holds the instance (a group created before the hook existed)
 #   scenario/api-server  host:port where the fake API server answers /livez
 #   scenario/ca.crt      the CA the fake API server's certificate chains to
+#   scenario/nodes.json  what `kubectl get nodes -o json` prints
+#   scenario/ec2.json    what `aws ec2 describe-instances` prints
 #   handlers/NAME        a bash fragment that replaces the default handler of NAME
 #   state/...            what the fake machine remembers (modules, sysctls, packages, units, s3, captured files)
 #
@@ -324,6 +326,10 @@ case "${name}" in
         echo "${pname}" >>"${state}/ssm-puts"
         printf '{\n    "Version": 2,\n    "Tier": "Standard"\n}\n'
         ;;
+      "ec2 describe-instances")
+        # The answer recorded in scenario/ec2.json (an empty reservation list without one).
+        cat "${scenario}/ec2.json" 2>/dev/null || echo '{"Reservations": []}'
+        ;;
       "s3 cp")
         net_fails "aws s3 cp" && { echo "upload failed: An error occurred (AccessDenied) when calling the PutObject operation: Access Denied" >&2; exit 1; }
         n=$#
@@ -394,6 +400,9 @@ case "${name}" in
         echo "${binding} $(opt --clusterrole "$@") $(opt --group "$@")" >>"${state}/clusterrolebindings"
         echo "clusterrolebinding.rbac.authorization.k8s.io/${binding} created"
         ;;
+      # The answer recorded in scenario/nodes.json (no node without one).
+      "get nodes "*) cat "${scenario}/nodes.json" 2>/dev/null || echo '{"items": []}' ;;
+      "delete node "*) echo "node \"$3\" deleted" ;;
       *) echo "kubectl: unexpected call: $*" >&2; exit 2 ;;
     esac
     ;;
