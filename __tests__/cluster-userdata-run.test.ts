@@ -208,8 +208,16 @@ describeWith(bash && openssl && systemdAnalyze)("control-plane user-data, run en
     expect(run.state("started-stale")).toEqual([]);
   });
 
+  it("enables and starts every timer it writes, not only the ones listed above", () => {
+    const timers = readdir(run, "/etc/systemd/system").filter((f) => f.endsWith(".timer"));
+    expect(timers).toEqual(expect.arrayContaining(TIMERS.map((t) => `${t}.timer`)));
+    expect(run.state("started")).toEqual(expect.arrayContaining(timers));
+    expect(run.state("enabled")).toEqual(expect.arrayContaining(timers));
+  });
+
   it("writes units that systemd-analyze verify accepts without a single warning", () => {
-    const units = TIMERS.flatMap((t) => [`/etc/systemd/system/${t}.service`, `/etc/systemd/system/${t}.timer`]);
+    const units = readdir(run, "/etc/systemd/system").map((f) => `/etc/systemd/system/${f}`);
+    expect(units.length).toBeGreaterThanOrEqual(TIMERS.length * 2);
     expect(verifyUnits(systemdAnalyze as string, run, units)).toEqual({ status: 0, output: "" });
   });
 

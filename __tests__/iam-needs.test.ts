@@ -61,6 +61,7 @@ interface Need {
 const CONTROL_PLANE_NEEDS: readonly Need[] = [
   ...[names.caCert, names.caKey, names.joinToken].map((n) => ({ grant: `ssm:GetParameter ${paramArn(n)}`, source: "stacks/cluster/userdata/control-plane.sh: ssm_get_to_file / ssm_get before kubeadm init" })),
   { grant: `ssm:GetParameter ${paramArn(names.controlPlanePublicIp)}`, source: "stacks/cluster/userdata/control-plane.sh: the Elastic IP for the API server certificate" },
+  { grant: `ssm:GetParameter ${paramArn(names.adminCert)}`, source: "stacks/cluster/userdata/cert-renewal.sh: reads the Terraform admin certificate to export its expiry" },
   { grant: `ssm:PutParameter ${paramArn(names.joinToken)}`, source: "stacks/cluster/userdata/refresh-join-token.sh: aws ssm put-parameter" },
   { grant: `ssm:GetParameter ${paramArn(names.etcdBackupLocation)}`, source: "stacks/cluster/userdata/etcd-backup.sh: reads the S3 location at each run" },
   {
