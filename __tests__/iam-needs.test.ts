@@ -80,10 +80,17 @@ const CONTROL_PLANE_NEEDS: readonly Need[] = [
   },
 ];
 
-const WORKER_NEEDS: readonly Need[] = [names.caCert, names.joinToken].map((n) => ({
-  grant: `ssm:GetParameter ${paramArn(n)}`,
-  source: "stacks/cluster/userdata/worker.sh: the CA certificate to pin, the join token on each attempt",
-}));
+const WORKER_NEEDS: readonly Need[] = [
+  ...[names.caCert, names.joinToken].map((n) => ({
+    grant: `ssm:GetParameter ${paramArn(n)}`,
+    source: "stacks/cluster/userdata/worker.sh: the CA certificate to pin, the join token on each attempt",
+  })),
+  {
+    // ARN format of the autoScalingGroup resource type: Service Authorization Reference, Amazon EC2 Auto Scaling.
+    grant: `autoscaling:CompleteLifecycleAction arn:aws:autoscaling:${config.region}:${TEST_ACCOUNT}:autoScalingGroup:*:autoScalingGroupName/${config.name}-workers`,
+    source: "stacks/cluster/userdata/worker.sh: aws autoscaling complete-lifecycle-action once the node has joined",
+  },
+];
 
 /**
  * The IAM action each AWS CLI call the scripts make is authorized as
@@ -103,6 +110,13 @@ function requestsOf(call: Call): Array<{ action: string; resource: string; param
       if (!m) throw new Error(`s3 cp to ${String(call.args.at(-1))} is not an upload`);
       return [{ action: "s3:PutObject", resource: `arn:aws:s3:::${m[1]}/${m[2]}` }];
     }
+    case "autoscaling complete-lifecycle-action":
+      return [
+        {
+          action: "autoscaling:CompleteLifecycleAction",
+          resource: `arn:aws:autoscaling:${config.region}:${TEST_ACCOUNT}:autoScalingGroup:11111111-2222-3333-4444-555555555555:autoScalingGroupName/${opt("--auto-scaling-group-name")}`,
+        },
+      ];
     case "ec2 describe-instances":
       return [{ action: "ec2:DescribeInstances", resource: "*" }];
     default:
@@ -174,15 +188,17 @@ describeWith(bash && jq)("node roles: every AWS call the node scripts make is al
   });
 
   it("every recorded call is one of the listed needs (the needs list is not a guess)", () => {
-    const needed = new Set(CONTROL_PLANE_NEEDS.map((n) => n.grant));
-    for (const r of runs.controlPlane) {
-      for (const call of r.calls.filter((c) => c.cmd === "aws")) {
-        for (const req of requestsOf(call)) {
-          const covered = [...needed].some((g) => {
-            const [action, pattern] = g.split(" ") as [string, string];
-            return action === req.action && new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(req.resource);
-          });
-          expect({ call: commandLine(call), covered }).toEqual({ call: commandLine(call), covered: true });
+    for (const [needs, list] of [[CONTROL_PLANE_NEEDS, runs.controlPlane], [WORKER_NEEDS, runs.worker]] as const) {
+      const needed = new Set(needs.map((n) => n.grant));
+      for (const r of list) {
+        for (const call of r.calls.filter((c) => c.cmd === "aws")) {
+          for (const req of requestsOf(call)) {
+            const covered = [...needed].some((g) => {
+              const [action, pattern] = g.split(" ") as [string, string];
+              return action === req.action && new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(req.resource);
+            });
+            expect({ call: commandLine(call), covered }).toEqual({ call: commandLine(call), covered: true });
+          }
         }
       }
     }
@@ -194,7 +210,7 @@ describe("node roles: nothing beyond the listed needs", () => {
     expect(grantsOf(cluster, model.resolve, "control-plane-role")).toEqual(CONTROL_PLANE_NEEDS.map((n) => n.grant).sort());
   });
 
-  it("the worker role's inline grants are exactly its needs: never the CA key, never a write", () => {
+  it("the worker role's inline grants are exactly its needs: never the CA key, no parameter write", () => {
     expect(grantsOf(cluster, model.resolve, "worker-role")).toEqual(WORKER_NEEDS.map((n) => n.grant).sort());
   });
 
