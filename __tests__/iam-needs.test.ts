@@ -60,6 +60,7 @@ interface Need {
 
 const CONTROL_PLANE_NEEDS: readonly Need[] = [
   ...[names.caCert, names.caKey, names.joinToken].map((n) => ({ grant: `ssm:GetParameter ${paramArn(n)}`, source: "stacks/cluster/userdata/control-plane.sh: ssm_get_to_file / ssm_get before kubeadm init" })),
+  { grant: `ssm:GetParameter ${paramArn(names.secretsEncryptionKey)}`, source: "stacks/cluster/userdata/control-plane.sh: the key of the Secrets EncryptionConfiguration, before kubeadm init" },
   { grant: `ssm:GetParameter ${paramArn(names.controlPlanePublicIp)}`, source: "stacks/cluster/userdata/control-plane.sh: the Elastic IP for the API server certificate" },
   { grant: `ssm:GetParameter ${paramArn(names.adminCert)}`, source: "stacks/cluster/userdata/cert-renewal.sh: reads the Terraform admin certificate to export its expiry" },
   { grant: `ssm:PutParameter ${paramArn(names.joinToken)}`, source: "stacks/cluster/userdata/refresh-join-token.sh: aws ssm put-parameter" },
@@ -73,6 +74,11 @@ const CONTROL_PLANE_NEEDS: readonly Need[] = [
     source: "aws s3 cp uploads files above multipart_threshold (8 MB, AWS CLI S3 configuration) in parts and aborts a failed upload (S3 User Guide, Multipart upload API and permissions)",
   },
   { grant: `s3:GetObject ${bucketArn}/${prefix}*`, source: "docs/data-safety-cluster.md, restore step: aws s3 cp s3://<bucket>/<name>/etcd/<file>.db on the control plane" },
+  {
+    grant: `s3:GetObjectVersion ${bucketArn}/${prefix}*`,
+    source: "docs/data-safety-cluster.md, restore step: aws s3api get-object --version-id (an older snapshot is an older version of the one key)",
+  },
+  { grant: `s3:ListBucketVersions ${bucketArn}`, source: "docs/data-safety-cluster.md, restore step: aws s3api list-object-versions (ListObjectVersions is authorized by s3:ListBucketVersions)" },
   { grant: `s3:ListBucket ${bucketArn}`, source: "docs/data-safety-cluster.md, restore step: aws s3 ls s3://<bucket>/<name>/etcd/ (ListObjectsV2 is authorized by s3:ListBucket)" },
   {
     grant: "ec2:DescribeInstances *",
