@@ -216,6 +216,7 @@ describeWith(openssl)("wait-for-cluster (readiness gate program)", () => {
     expect(r.output).toContain("The API server never answered: the control plane did not initialize (its bootstrap, kubeadm init, failed or never finished).");
     expect(r.output).toContain("aws ec2 get-console-output --region ap-northeast-2 --instance-id i-0c0c0c0c0c0c0c0c0 --latest --output text | grep k8s-bootstrap");
     expect(r.output).toContain("aws ssm start-session --region ap-northeast-2 --target i-0c0c0c0c0c0c0c0c0");
+    expect(r.output).toContain("terraform -chdir=cdktf.out/stacks/network output admin_cidrs");
     expect(r.output).not.toContain("describe-scaling-activities");
   });
 

@@ -150,6 +150,8 @@ function failureReport(s, last, answered) {
       `The whole log: aws ssm start-session --region ${s.region} --target ${s.controlPlaneInstanceId}   (EC2 console: Connect > Session Manager)`,
       "then: sudo tail -n 100 /var/log/cloud-init-output.log",
       "A bootstrap runs once: after fixing the cause, bump cluster.nodeGeneration to replace the nodes.",
+      "If that log ends well, the API server may be up but closed to this machine: its public address must be one of the admin CIDRs",
+      "  (terraform -chdir=cdktf.out/stacks/network output admin_cidrs; README, Network and security).",
     );
   } else {
     lines.push(
