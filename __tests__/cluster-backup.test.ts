@@ -48,11 +48,16 @@ describe("EtcdBackup", () => {
       expect(prefix).toBe("k8s-mesh/etcd/");
     });
 
-    it("is versioned and encrypted at rest", () => {
+    it("is versioned and encrypted at rest with the cluster key, without a bucket key (CKV_AWS_145)", () => {
       expect(oneResource(cluster, "aws_s3_bucket_versioning")).toMatchObject({ bucket: bucketRef("id"), versioning_configuration: { status: "Enabled" } });
-      expect(oneResource(cluster, "aws_s3_bucket_server_side_encryption_configuration")).toMatchObject({
+      expect(oneResource(cluster, "aws_s3_bucket_server_side_encryption_configuration")).toEqual({
         bucket: bucketRef("id"),
-        rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
+        rule: [
+          {
+            apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: `\${${addressOf(cluster, "aws_kms_key", "key")}.arn}` },
+            bucket_key_enabled: false,
+          },
+        ],
       });
     });
 

@@ -127,13 +127,17 @@ describe("effective access of the node roles to the cluster's parameters", () =>
     expect(oneResource(app.stack("cluster"), "aws_kms_key")).toMatchObject({ enable_key_rotation: true });
   });
 
-  it("names each principal of the key policy, never * (CKV_AWS_33), and conditions every node grant on SSM and the parameter", () => {
+  it("names each principal of the key policy, never * (CKV_AWS_33), and conditions every node grant on one service and exact objects", () => {
     const [policy] = [...m.keyPolicies.values()];
     const statements = [policy?.Statement].flat() as Array<{ Sid: string; Principal: { AWS: string }; Condition?: Record<string, Record<string, unknown>> }>;
     for (const s of statements) expect(s.Principal.AWS).not.toContain("*");
-    for (const s of statements.filter((s) => s.Principal.AWS.includes(":role/"))) {
-      expect(s.Condition?.StringEquals?.["kms:ViaService"]).toBe(`ssm.${m.region}.amazonaws.com`);
-      expect(s.Condition?.StringEquals?.["kms:EncryptionContext:PARAMETER_ARN"]).toBeDefined();
+    const grants = statements.filter((s) => s.Principal.AWS.includes(":role/"));
+    expect(grants.length).toBeGreaterThanOrEqual(4);
+    for (const s of grants) {
+      const service = s.Condition?.StringEquals?.["kms:ViaService"];
+      expect([`ssm.${m.region}.amazonaws.com`, `s3.${m.region}.amazonaws.com`]).toContain(service);
+      const context = service === `ssm.${m.region}.amazonaws.com` ? s.Condition?.StringEquals?.["kms:EncryptionContext:PARAMETER_ARN"] : s.Condition?.StringLike?.["kms:EncryptionContext:aws:s3:arn"];
+      expect({ sid: s.Sid, context: typeof context }).not.toEqual({ sid: s.Sid, context: "undefined" });
     }
   });
 
@@ -154,6 +158,47 @@ describe("effective access of the node roles to the cluster's parameters", () =>
   it("keeps the roles free of KMS statements: the key policy alone grants their use of the key", () => {
     for (const role of m.roles.values()) {
       expect(evaluate(role.identityPolicies, { action: "kms:Decrypt", resource: [...m.keyPolicies.keys()][0] as string })).toBe("ImplicitDeny");
+    }
+  });
+});
+
+describe("etcd snapshots under the cluster key", () => {
+  /** CKV_AWS_145: a bucket's default encryption uses a KMS key. */
+  const ckvAws145 = (app: SynthesizedApp) =>
+    Object.entries(resourcesOf(app.stack("cluster"), "aws_s3_bucket_server_side_encryption_configuration")).flatMap(([id, r]) =>
+      ((r.rule as Array<{ apply_server_side_encryption_by_default?: { sse_algorithm?: string; kms_master_key_id?: string } }>) ?? [])
+        .filter((rule) => rule.apply_server_side_encryption_by_default?.sse_algorithm !== "aws:kms" || !rule.apply_server_side_encryption_by_default.kms_master_key_id)
+        .map(() => `${id}: not SSE-KMS with a customer-managed key`),
+    );
+  const app = synthApp();
+  const m = model(app);
+  const [keyArn] = [...m.keyPolicies.keys()] as [string];
+  const bucket = m.resolve(`\${aws_s3_bucket.${Object.keys(resourcesOf(app.stack("cluster"), "aws_s3_bucket"))[0]}.arn}`);
+  const s3 = (object: string) => ({ "kms:ViaService": `s3.${m.region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": object });
+  const snapshot = `${bucket}/${app.config.name}/etcd/ip-10-0-1-10-20261202T050000Z.db`;
+
+  it("encrypts the owned bucket with the cluster key (CKV_AWS_145); the check finds an SSE-S3 bucket", () => {
+    expect(ckvAws145(app)).toEqual([]);
+    const bad = synthApp({}, (stacks) => {
+      const backup = part<{ node: { findChild(id: string): unknown } }>(stacks, "etcd-backup");
+      (backup.node.findChild("encryption") as { addOverride(path: string, value: unknown): void }).addOverride("rule", [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }]);
+    });
+    expect(ckvAws145(bad)).toHaveLength(1);
+  });
+
+  it("lets the control plane encrypt and decrypt snapshots through S3 under its prefix only; workers not at all", () => {
+    const cp = m.role("control-plane-role");
+    for (const action of ["kms:GenerateDataKey", "kms:Decrypt"]) expect(keyDecision(m, cp, keyArn, action, s3(snapshot))).toBe("Allow");
+    expect(keyDecision(m, cp, keyArn, "kms:GenerateDataKey", s3(`${bucket}/another-cluster/etcd/x.db`))).toBe("ImplicitDeny");
+    expect(keyDecision(m, cp, keyArn, "kms:Decrypt", { ...s3(snapshot), "kms:ViaService": `ssm.${m.region}.amazonaws.com` })).toBe("ImplicitDeny");
+    expect(keyDecision(m, m.role("worker-role"), keyArn, "kms:Decrypt", s3(snapshot))).toBe("ImplicitDeny");
+  });
+
+  it("lets the control plane add snapshots but never delete one", () => {
+    const cp = m.role("control-plane-role");
+    expect(evaluate(cp.identityPolicies, { action: "s3:PutObject", resource: snapshot })).toBe("Allow");
+    for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutLifecycleConfiguration", "s3:PutBucketPolicy"]) {
+      expect({ action, d: evaluate(cp.identityPolicies, { action, resource: action.includes("Object") ? snapshot : bucket }) }).toEqual({ action, d: "ImplicitDeny" });
     }
   });
 });

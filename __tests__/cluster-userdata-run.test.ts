@@ -29,6 +29,7 @@ import { NODE_EXPORTER_TEXTFILE } from "../lib/certificates";
 import { TEMPLATE_DIR } from "../stacks/cluster/userdata/render";
 import { certRenewalScript, etcdBackupScript, nodeCleanupScript, refreshJoinTokenScript, workerUserData } from "../stacks/cluster/userdata/bootstrap";
 import { controlPlanePrivateIp, parameterNames, terraformAdminIdentity, workerGroupNames } from "../stacks/cluster/settings";
+import { clusterKeyAlias } from "../stacks/cluster/cluster-key";
 
 const bash = requireTool("bash", "bash");
 const openssl = requireTool("openssl", "openssl");
@@ -284,6 +285,8 @@ describeWith(bash && openssl && systemdAnalyze)("the control plane's timer helpe
     const metadata = cp?.args[(cp?.args.indexOf("--metadata") ?? -2) + 1] ?? "";
     expect(metadata).toMatch(new RegExp(`^node=[^,]+,taken=\\d+,snapshot=${path.basename(snapshot).replace(/^backup-/, "").replace(/\./g, "\\.")}$`));
     expect(cp?.args).toEqual(expect.arrayContaining(["--region", config.region]));
+    // Encrypted with the cluster key, named by its alias (S3 PutObject accepts a key alias), whatever the bucket's default.
+    expect(commandLine(cp!)).toContain(`--sse aws:kms --sse-kms-key-id ${clusterKeyAlias(config)} `);
     expect(r.state("s3-uploads")).toEqual([cp?.args.at(-1)]);
     expect(r.file(snapshot)).toBeUndefined();
   });

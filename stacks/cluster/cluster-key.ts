@@ -24,6 +24,11 @@ export const SSM_CONTEXT_KEY = "kms:EncryptionContext:PARAMETER_ARN";
 /** S3's encryption context under SSE-KMS without a bucket key: the object's ARN. */
 export const S3_CONTEXT_KEY = "kms:EncryptionContext:aws:s3:arn";
 
+/** The cluster key's alias name. */
+export function clusterKeyAlias(config: Pick<Config, "name">): string {
+  return `alias/${resourceName(config, "cluster-secrets")}`;
+}
+
 interface KeyPolicyStatement {
   readonly Sid: string;
   readonly Effect: "Allow";
@@ -50,6 +55,8 @@ interface KeyPolicyStatement {
 export class ClusterKey extends Construct {
   readonly key: KmsKey;
   readonly alias: KmsAlias;
+  /** `alias/<name>-cluster-secrets`, known at synth: a node names the key by it (S3 resolves it in the caller's account). */
+  readonly aliasName: string;
   /** The key's ARN, for `key_id` of a SecureString and `kms_master_key_id` of a bucket. */
   readonly arn: string;
   private readonly partition: string;
@@ -71,7 +78,8 @@ export class ClusterKey extends Construct {
       policy: Lazy.stringValue({ produce: () => JSON.stringify(this.policyDocument()) }),
       tags: { Name: resourceName(config, "cluster-secrets") },
     });
-    this.alias = new KmsAlias(this, "alias", { name: `alias/${resourceName(config, "cluster-secrets")}`, targetKeyId: this.key.keyId });
+    this.aliasName = clusterKeyAlias(config);
+    this.alias = new KmsAlias(this, "alias", { name: this.aliasName, targetKeyId: this.key.keyId });
     this.arn = this.key.arn;
   }
 

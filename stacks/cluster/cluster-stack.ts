@@ -43,7 +43,7 @@ export class ClusterStack extends ProjectStack {
     // The control plane's own jobs: etcd snapshots, dead-worker cleanup. No
     // node role may touch EBS volumes: the EBS CSI controller has its own
     // credentials (the platform stack's IAM user).
-    const etcdBackup = cluster.etcdBackup.enabled ? new EtcdBackup(this, "etcd-backup", { config, controlPlaneRole: roles.controlPlane }) : undefined;
+    const etcdBackup = cluster.etcdBackup.enabled ? new EtcdBackup(this, "etcd-backup", { config, controlPlaneRole: roles.controlPlane, key }) : undefined;
     const nodeCleanup = cluster.deadNodeCleanup.enabled ? new DeadNodeCleanup(this, "dead-node-cleanup", { controlPlaneRole: roles.controlPlane }) : undefined;
     const adminCert = new AdminCertParameter(this, "admin-cert", { config, adminCertPem: secrets.adminCertPem, controlPlaneRole: roles.controlPlane });
     const controlPlaneGrants = [...(etcdBackup?.grants ?? []), ...(nodeCleanup ? [nodeCleanup.policy] : []), adminCert.parameter, adminCert.grant];

@@ -13,12 +13,15 @@ import type { Config } from "../../lib/config";
 import { resourceName } from "../../lib/naming";
 import { arnPartition } from "../../lib/storage";
 import type { NodeRole } from "./node-roles";
+import type { ClusterKey } from "./cluster-key";
 import { etcdBackupPrefix, parameterNames } from "./settings";
 
 export interface EtcdBackupProps {
   readonly config: Config;
   /** The control plane's role, which uploads the snapshots. */
   readonly controlPlaneRole: NodeRole;
+  /** The cluster key: snapshots hold every Secret (encrypted by the API server) and are encrypted again with it. */
+  readonly key: ClusterKey;
 }
 
 /** Days after which an unfinished multipart upload (an interrupted snapshot upload) is removed. */
@@ -28,7 +31,8 @@ export const ABORT_INCOMPLETE_UPLOAD_DAYS = 1;
  * Where the control plane's etcd snapshots go, and its right to put them there.
  *
  * By default the stack owns the bucket: versioned, encrypted at rest with
- * SSE-S3, all public access blocked, bucket-owner-enforced ownership (no
+ * the cluster key (SSE-KMS, without an S3 bucket key, so that KMS sees each
+ * object's ARN as encryption context), all public access blocked, bucket-owner-enforced ownership (no
  * ACLs), a policy refusing any request not made over TLS, and a lifecycle
  * rule that counts snapshots instead of ageing them. Every snapshot is a new
  * version of one object (lib/backups.ts), so S3's per-key count of
@@ -48,7 +52,11 @@ export const ABORT_INCOMPLETE_UPLOAD_DAYS = 1;
  * the node) objects only under `<name>/etcd/`, and list only that prefix
  * (its objects and their versions). It cannot
  * delete: old snapshots go by the lifecycle rule, so a compromised node can
- * add snapshots but not erase the history.
+ * add snapshots but not erase the history. The upload names the cluster key
+ * itself (`--sse aws:kms`), so an existing bucket gets the same encryption;
+ * the key policy lets the control-plane role generate data keys and decrypt
+ * (multipart uploads and restores need it) through S3 and only for objects
+ * under that prefix.
  *
  * The bucket's address reaches the node through an SSM parameter that
  * Terraform keeps current, not through user-data (which running nodes ignore).
@@ -92,7 +100,7 @@ export class EtcdBackup extends Construct {
       });
       const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
         bucket: bucket.id,
-        rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+        rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.key.arn }, bucketKeyEnabled: false }],
       });
       const publicAccess = new S3BucketPublicAccessBlock(this, "public-access-block", {
         bucket: bucket.id,
@@ -156,6 +164,7 @@ export class EtcdBackup extends Construct {
     });
 
     const objects = `${bucketArn}/${this.prefix}*`;
+    props.key.allowS3Objects("ControlPlaneEncryptsEtcdSnapshots", props.controlPlaneRole.role.arn, ["kms:GenerateDataKey", "kms:Decrypt"], objects);
     const access = new IamRolePolicy(this, "upload", {
       role: props.controlPlaneRole.role.id,
       name: "etcd-backups",

@@ -7,6 +7,7 @@ import type { Config } from "../../../lib/config";
 import { PORTS } from "../../../lib/ports";
 import { IMAGES, KUBERNETES, kubernetesMinor } from "../../../lib/versions";
 import { kubeadmInitConfig, kubeadmJoinConfig } from "../kubeadm-config";
+import { clusterKeyAlias } from "../cluster-key";
 import { ENCRYPTION_CONFIG_DIR, ENCRYPTION_CONFIG_FILE, encryptionConfiguration } from "../secrets-encryption";
 import {
   controlPlanePrivateIp,
@@ -85,6 +86,7 @@ export function etcdBackupScript(config: Config, awsCli = AWS_CLI_PATH, etcdData
       AWS_REGION: config.region,
       AWS_CLI: awsCli,
       SSM_ETCD_BACKUP_LOCATION: parameterNames(config).etcdBackupLocation,
+      ETCD_BACKUP_KMS_KEY: clusterKeyAlias(config),
       ETCD_DATA_DIR: etcdDataDir,
       ETCD_CLIENT_PORT: PORTS.etcd.port,
       SNAPSHOT_OBJECT: ETCD_SNAPSHOT_OBJECT,

@@ -48,7 +48,9 @@ location="$(attempt 6 "${AWS_CLI}" ssm get-parameter --region "${AWS_REGION}" \
 size="$(stat -c %s "${snapshot}")"
 # Which node took it, and when, travel as object metadata (`aws s3api
 # list-object-versions` / `head-object` show them).
+# Encrypted with the cluster key whatever the bucket's default (an existing bucket may have another).
 attempt 6 "${AWS_CLI}" s3 cp --region "${AWS_REGION}" --only-show-errors --checksum-algorithm SHA256 \
+  --sse aws:kms --sse-kms-key-id "${ETCD_BACKUP_KMS_KEY}" \
   --metadata "node=$(hostname -s),taken=${taken},snapshot=${name}" \
   "${snapshot}" "${location}${SNAPSHOT_OBJECT}"
 echo "uploaded etcd snapshot ${name} as a new version of ${location}${SNAPSHOT_OBJECT} (${size} bytes)"
