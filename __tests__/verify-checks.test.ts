@@ -26,6 +26,7 @@ import {
   instantiate,
   migratedPanelType,
   panelQueries,
+  withoutFailureOnlyMatchers,
   resolveDatasource,
 } from "../verify/checks/grafana";
 import { decideAlerts, decideFreshness, decideMtls, decideRules } from "../verify/checks/mesh";
@@ -321,6 +322,14 @@ describe("verify: Grafana dashboards and panels", () => {
     expect(d).toMatchObject({ ok: false });
     expect(d.evidence).toContain('linkerd-pod: "B" (timeseries) shows no data (Grafana /api/datasources/proxy: HTTP 502)');
     expect(d.evidence).toContain('linkerd-service: "CLOCK" (grafana-clock-panel) has no migration in Grafana without Angular');
+    // A failure-only panel (Linkerd's TCP CONNECTION FAILURES) is empty on a healthy cluster: it passes when
+    // the same series without the failure matcher exist, and only then.
+    const failures = (healthyEmpty: boolean) => ({ panel: "TCP CONNECTION FAILURES", storedType: "graph", type: "timeseries", attempts: [{ panel: "F", expr: "x", series: 0, healthyEmpty }] });
+    expect(decidePanels(new Map([["linkerd-pod", [ok("A", 1), failures(true)]]])).ok).toBe(true);
+    expect(decidePanels(new Map([["linkerd-pod", [ok("A", 1), failures(false)]]])).ok).toBe(false);
+    expect(withoutFailureOnlyMatchers('tcp_close_total{namespace=~".*", direction="inbound",errno!=""}')).toBe('tcp_close_total{namespace=~".*", direction="inbound"}');
+    expect(withoutFailureOnlyMatchers('sum(irate(response_total{classification="failure", namespace=~".*"}[1m]))')).toBe('sum(irate(response_total{namespace=~".*"}[1m]))');
+    expect(withoutFailureOnlyMatchers('sum(irate(response_total{classification="success"}[1m]))')).toBeUndefined();
     // One empty panel among many fails its dashboard: a dashboard is not "fine" because its first panel is.
     expect(decidePanels(new Map([["linkerd-pod", [ok("A", 1), ok("B", 0)]]])).ok).toBe(false);
     expect(decidePanels(new Map()).ok).toBe(false);

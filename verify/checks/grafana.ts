@@ -160,6 +160,25 @@ export interface QueryAttempt {
   readonly expr: string;
   readonly series?: number;
   readonly error?: string;
+  /** A failure-only query that is empty while its series without the failure matcher exist. */
+  readonly healthyEmpty?: boolean;
+}
+
+/**
+ * Label matchers that select only failures (Linkerd's "TCP CONNECTION
+ * FAILURES" panels: `tcp_close_total{errno!=""}`; failure-classified
+ * responses). A healthy cluster has no such series, so such a panel is empty
+ * by design; it is checked by the same query without the matcher, which
+ * shows the panel reads series that exist.
+ */
+const FAILURE_ONLY_MATCHERS = [/\s*,?\s*errno\s*!=\s*""\s*/g, /\s*,?\s*classification\s*=\s*"failure"\s*/g];
+
+/** The query without its failure-only matchers, or undefined when it has none. */
+export function withoutFailureOnlyMatchers(expr: string): string | undefined {
+  let out = expr;
+  for (const m of FAILURE_ONLY_MATCHERS) out = out.replace(m, (found) => (found.trim().startsWith(",") || !found.includes(",") ? "" : ","));
+  out = out.replace(/\{\s*,\s*/g, "{").replace(/\s*,\s*\}/g, "}");
+  return out === expr ? undefined : out;
 }
 
 export interface PanelResult {
@@ -184,7 +203,7 @@ export function decidePanels(results: ReadonlyMap<string, readonly PanelResult[]
         problems.push(`"${p.panel}" has no query`);
         continue;
       }
-      if (!p.attempts.some((a) => (a.series ?? 0) > 0)) {
+      if (!p.attempts.some((a) => (a.series ?? 0) > 0 || a.healthyEmpty === true)) {
         const last = p.attempts[p.attempts.length - 1];
         problems.push(`"${p.panel}" (${p.type}) shows no data${last?.error ? ` (${last.error})` : ""}`);
       }
@@ -267,8 +286,15 @@ export const panelsCheck: Check = {
             try {
               const uid = resolveDatasource(q.datasource, datasources, d);
               const v: PromVector = await g.query(uid, expr, signal);
-              attempts.push({ panel: q.panel, expr, series: v.data.result.length });
-              if (v.data.result.length > 0) break;
+              if (v.data.result.length > 0) {
+                attempts.push({ panel: q.panel, expr, series: v.data.result.length });
+                break;
+              }
+              const relaxed = withoutFailureOnlyMatchers(expr);
+              const base = relaxed === undefined ? undefined : await g.query(uid, relaxed, signal);
+              const healthyEmpty = base !== undefined && base.data.result.length > 0;
+              attempts.push({ panel: q.panel, expr, series: 0, ...(healthyEmpty ? { healthyEmpty } : {}) });
+              if (healthyEmpty) break;
             } catch (e) {
               if (!(e instanceof VerifyError)) throw e;
               attempts.push({ panel: q.panel, expr, error: e.message });
