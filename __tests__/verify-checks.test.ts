@@ -16,6 +16,8 @@ import {
   decideMeshed,
   decideNodes,
   decidePods,
+  watchedNamespaces,
+  WATCHED_NAMESPACES,
 } from "../verify/checks/cluster";
 import {
   DASHBOARD_KEYS,
@@ -107,7 +109,11 @@ describe("verify: pods", () => {
   it("passes when every pod is Running and Ready, completed Job pods included", () => {
     const d = decidePods(all());
     expect(d.ok).toBe(true);
-    expect(d.evidence).toMatch(/^\d+ pods Running and Ready \(kube-system 9, kube-flannel 3, linkerd 3, monitoring 9, bookinfo 7\)$/);
+    expect(d.evidence).toMatch(/^\d+ pods Running and Ready \(kube-system 9, kube-flannel 3, linkerd 3, monitoring 9, bookinfo 7, linkerd-jaeger 3, logging 4\)$/);
+  });
+  it("reads tracing's and logging's namespaces only when they are on", () => {
+    expect(watchedNamespaces({ tracing: true, logs: true })).toEqual([...WATCHED_NAMESPACES, "linkerd-jaeger", "logging"]);
+    expect(watchedNamespaces({ tracing: false, logs: false })).toEqual([...WATCHED_NAMESPACES]);
   });
   it("fails on Linkerd pods stuck in PodInitializing, naming them", () => {
     const d = decidePods(all({ linkerd: pods["linkerd-pod-initializing"] }));

@@ -8,10 +8,15 @@ import { statusMessage } from "../kube";
 import { need } from "../runner";
 import { configMap, deploymentList, nodeList, podList, secret, versionInfo } from "../schemas";
 import type { DeploymentList, NodeList, Pod, PodList } from "../schemas";
-import type { Check, Outcome } from "../types";
+import type { Check, Expectations, Outcome } from "../types";
 
 /** Namespaces whose every pod must be Running and Ready. */
 export const WATCHED_NAMESPACES = ["kube-system", NAMESPACES.flannel, NAMESPACES.linkerd, NAMESPACES.monitoring, NAMESPACES.bookinfo] as const;
+
+/** The namespaces the pods check reads: the fixed ones, and tracing's and logging's when they are on. */
+export function watchedNamespaces(expect: Pick<Expectations, "tracing" | "logs">): string[] {
+  return [...WATCHED_NAMESPACES, ...(expect.tracing ? [NAMESPACES.linkerdJaeger] : []), ...(expect.logs ? [NAMESPACES.logging] : [])];
+}
 
 /** At most this many offenders are named in evidence; the rest are counted. */
 const MAX_LISTED = 6;
@@ -239,8 +244,9 @@ export const podsCheck: Check = {
   remedy: "inspect the named pods' events and logs; Pending usually means scheduling or CNI, PodInitializing in linkerd means proxies cannot reach linkerd-identity",
   async run(ctx, signal) {
     const kube = need(ctx.kube);
-    const lists = await Promise.all(WATCHED_NAMESPACES.map((ns) => kube.get(`/api/v1/namespaces/${ns}/pods`, podList, signal)));
-    return decidePods(Object.fromEntries(WATCHED_NAMESPACES.map((ns, i) => [ns, lists[i] as PodList])));
+    const namespaces = watchedNamespaces(ctx.expect);
+    const lists = await Promise.all(namespaces.map((ns) => kube.get(`/api/v1/namespaces/${ns}/pods`, podList, signal)));
+    return decidePods(Object.fromEntries(namespaces.map((ns, i) => [ns, lists[i] as PodList])));
   },
 };
 
