@@ -1,14 +1,27 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { renderAppsDoc, renderReadme, settingDescriptions } from "../scripts/docs";
+import { renderAppsDoc, renderConfigurationDoc, renderReadme, settingDescriptions } from "../scripts/docs";
 import { settingPaths } from "../lib/config";
 
 const ROOT = path.resolve(__dirname, "..");
 
 describe("documentation", () => {
-  it("README's configuration, versions and ports tables match the code (run `npm run docs`)", () => {
+  it("README's cost table matches the code (run `npm run docs`)", () => {
     const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    expect(readme).toContain("<!-- BEGIN GENERATED: cost -->");
     expect(renderReadme(readme)).toBe(readme);
+  });
+
+  it("docs/configuration.md's settings, versions and ports tables match the code (run `npm run docs`)", () => {
+    const doc = readFileSync(path.join(ROOT, "docs/configuration.md"), "utf8");
+    expect(renderConfigurationDoc(doc)).toBe(doc);
+    expect(doc).toContain("| `cluster.workers.count` | `K8S_MESH_CLUSTER__WORKERS__COUNT` | `2` |");
+  });
+
+  it("keeps the reference tables out of the README, which links to them", () => {
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    expect(readme).not.toMatch(/GENERATED: (config|versions|ports)/);
+    expect(readme).toContain("[docs/configuration.md](docs/configuration.md)");
   });
 
   it("docs/apps.md's detection table is the one the promtool tests prove (run `npm run docs`)", () => {
@@ -28,16 +41,9 @@ describe("documentation", () => {
 
   it("links only to documentation files that exist", () => {
     const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const links = [...readme.matchAll(/\]\(((?:docs|lib)\/[^)#]+)\)/g)].map((m) => m[1] as string);
+    const links = [...readme.matchAll(/\]\(((?:docs|lib|examples)\/[^)#]*)[)#]/g)].map((m) => m[1] as string);
     expect(links.length).toBeGreaterThan(0);
-    const missing = links.filter((l) => {
-      try {
-        readFileSync(path.join(ROOT, l));
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    const missing = links.filter((l) => !existsSync(path.join(ROOT, l)));
     expect(missing).toEqual([]);
   });
 });

@@ -1,18 +1,20 @@
 /**
- * Generates the README's reference tables from the code, so the docs never
- * drift from it: every setting (from lib/config/defaults.ts, with its doc
- * comment and environment variable), every version (lib/versions.ts) and
- * every port (lib/ports.ts).
+ * Generates the reference tables from the code, so the docs never drift from
+ * it: in docs/configuration.md every setting (from lib/config/defaults.ts,
+ * with its doc comment and environment variable), every version
+ * (lib/versions.ts) and every port (lib/ports.ts); in the README the cost
+ * of the default deployment (lib/costs.ts).
  *
- *   npm run docs          # rewrite the generated parts of README.md
- *   npm run docs -- --check   # exit 1 if README.md is out of date
+ *   npm run docs          # rewrite the generated parts
+ *   npm run docs -- --check   # exit 1 if a generated part is out of date
  *
  * Generated parts sit between `<!-- BEGIN GENERATED: name -->` and
  * `<!-- END GENERATED: name -->` markers.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { envName, settingPaths } from "../lib/config";
+import { DEFAULT_CONFIG, envName, loadConfig, settingPaths } from "../lib/config";
+import { costLines, fixedHourly, HOURS_PER_MONTH, PRICES } from "../lib/costs";
 import { PORTS } from "../lib/ports";
 import { CHARTS, IMAGES, KUBERNETES, LINKERD, LINKERD_DASHBOARDS, TERRAFORM_CLI, TERRAFORM_PROVIDERS, UBUNTU } from "../lib/versions";
 import { detectionTable } from "./detection-table";
@@ -91,7 +93,32 @@ export function portsTable(): string {
   return ["| Port | Name | Reached from | Purpose |", "|---|---|---|---|", ...rows].join("\n");
 }
 
-export const GENERATED: Record<string, () => string> = { config: configTable, versions: versionsTable, ports: portsTable };
+const usd = (n: number, digits: number) => `$${n.toFixed(digits)}`;
+
+/** What the default deployment costs while it runs. */
+export function costTable(): string {
+  const config = loadConfig({ context: DEFAULT_CONFIG, env: {} });
+  const rows = costLines(config).map((l) => {
+    const hour = l.hourly === null ? "usage" : usd(l.hourly, 4);
+    const month = l.hourly === null ? "usage" : usd(l.hourly * HOURS_PER_MONTH, 2);
+    return `| ${l.item} | ${l.quantity} | ${hour} | ${month} | ${l.note ?? ""} |`;
+  });
+  const total = fixedHourly(config);
+  return [
+    `On-demand list prices of ${PRICES.region}, USD before tax, written down on ${PRICES.asOf} (\`lib/costs.ts\`, with the AWS price page of each); a month is ${HOURS_PER_MONTH} hours.`,
+    "",
+    "| Item | Quantity | Per hour | Per month | Note |",
+    "|---|---|---|---|---|",
+    ...rows,
+    `| **Total while deployed** | | **${usd(total, 4)}** | **${usd(total * HOURS_PER_MONTH, 2)}** | plus the usage lines |`,
+  ].join("\n");
+}
+
+/** Generated parts of README.md. */
+export const GENERATED: Record<string, () => string> = { cost: costTable };
+
+/** Generated parts of docs/configuration.md: the reference tables. */
+export const GENERATED_CONFIGURATION: Record<string, () => string> = { config: configTable, versions: versionsTable, ports: portsTable };
 
 /** Generated parts of docs/apps.md: the detection times the promtool tests prove. */
 export const GENERATED_APPS: Record<string, () => string> = { detection: () => detectionTable() };
@@ -114,6 +141,11 @@ export function renderReadme(readme: string): string {
   return renderParts("README.md", readme, GENERATED);
 }
 
+/** docs/configuration.md with its reference tables rendered anew. */
+export function renderConfigurationDoc(text: string): string {
+  return renderParts("docs/configuration.md", text, GENERATED_CONFIGURATION);
+}
+
 /** docs/apps.md with its detection table rendered anew from the promtool tests. */
 export function renderAppsDoc(text: string): string {
   return renderParts("docs/apps.md", text, GENERATED_APPS);
@@ -122,6 +154,7 @@ export function renderAppsDoc(text: string): string {
 function main(): void {
   const docs: Array<[string, (text: string) => string]> = [
     ["README.md", renderReadme],
+    ["docs/configuration.md", renderConfigurationDoc],
     ["docs/apps.md", renderAppsDoc],
   ];
   let stale = false;
