@@ -12,7 +12,7 @@ type R = Record<string, unknown>;
 
 describe.each([
   ["the defaults", {}],
-  ["bigger workers, flow logs on", { cluster: { workers: { count: 3, instanceType: "t3.xlarge", rootVolumeGiB: 60 } }, network: { flowLogs: { enabled: true } }, platform: { monitoring: { prometheusVolumeGiB: 50, retentionSize: "40GB" } } }],
+  ["bigger workers, flow logs on, no Loki", { cluster: { workers: { count: 3, instanceType: "t3.xlarge", rootVolumeGiB: 60 } }, network: { flowLogs: { enabled: true } }, platform: { monitoring: { prometheusVolumeGiB: 50, retentionSize: "40GB" }, logs: { enabled: false } } }],
 ])("cost lines for %s", (_name, context) => {
   const app = synthApp(context);
   const c = app.config;
@@ -40,10 +40,10 @@ describe.each([
     expect(costLines(c)[2]?.quantity).toBe(`${cp + workers * w} GiB (${cp} + ${workers} × ${w})`);
   });
 
-  it("price the persistent volumes the monitoring release claims", () => {
+  it("price the persistent volumes the monitoring and log releases claim", () => {
     const releases = Object.values(resourcesOf(app.stack("platform"), "helm_release")) as R[];
-    const monitoring = releases.find((r) => String(r.name) === "kube-prometheus-stack") as R;
-    const sizes = [...JSON.stringify(monitoring.values).matchAll(/(\d+)Gi\b/g)].map((m) => Number(m[1]));
+    // Volume sizes are the `storage:` requests and `size:` settings in GiB of any release's values.
+    const sizes = releases.flatMap((r) => [...JSON.stringify(r.values).matchAll(/(?:storage|size): *\\?"?(\d+)Gi\b/g)].map((m) => Number(m[1])));
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(persistentVolumeGiB(c));
   });
 

@@ -46,10 +46,10 @@ export interface CostLine {
   readonly note?: string;
 }
 
-/** The persistent volumes the platform stack claims (Prometheus, Alertmanager, Grafana), GiB. */
+/** The persistent volumes the platform stack claims (Prometheus, Alertmanager, Grafana; Loki when logs are on), GiB. */
 export function persistentVolumeGiB(config: Config): number {
   const m = config.platform.monitoring;
-  return m.prometheusVolumeGiB + m.alertmanagerVolumeGiB + m.grafanaVolumeGiB;
+  return m.prometheusVolumeGiB + m.alertmanagerVolumeGiB + m.grafanaVolumeGiB + (config.platform.logs.enabled ? config.platform.logs.volumeGiB : 0);
 }
 
 function ec2Hourly(type: string): number | null {
@@ -70,7 +70,7 @@ export function costLines(config: Config): CostLine[] {
     { item: `EC2 workers (${w.instanceType})`, quantity: String(w.count), hourly: wHourly === null ? null : w.count * wHourly, ...(wHourly === null ? { note: "price not in lib/costs.ts" } : {}) },
     { item: "EBS gp3 root volumes", quantity: `${rootGiB} GiB (${cp.rootVolumeGiB} + ${w.count} × ${w.rootVolumeGiB})`, hourly: gp3Hourly(rootGiB) },
     {
-      item: "EBS gp3 persistent volumes (Prometheus, Alertmanager, Grafana)",
+      item: `EBS gp3 persistent volumes (Prometheus, Alertmanager, Grafana${config.platform.logs.enabled ? ", Loki" : ""})`,
       quantity: `${pvGiB} GiB`,
       hourly: gp3Hourly(pvGiB),
     },
