@@ -80,7 +80,7 @@ export function costLines(config: Config): CostLine[] {
   if (config.cluster.etcdBackup.enabled) {
     lines.push({
       item: "S3 Standard (etcd snapshots)",
-      quantity: `up to ${Math.round(((24 * 60) / config.cluster.etcdBackup.intervalMinutes) * (config.cluster.etcdBackup.retentionDays + config.cluster.etcdBackup.noncurrentRetentionDays))} snapshots`,
+      quantity: `up to ${config.cluster.etcdBackup.keepSnapshots + Math.round(((24 * 60) / config.cluster.etcdBackup.intervalMinutes) * config.cluster.etcdBackup.noncurrentRetentionDays)} snapshots`,
       hourly: null,
       note: `$${PRICES.s3StandardPerGbMonth} per GB-month; a small cluster's snapshot is a few MB to a few tens of MB, so a few GB at most: cents a month`,
     });
