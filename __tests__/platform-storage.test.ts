@@ -206,7 +206,7 @@ describe("Grafana dashboards and datasource as code", () => {
   const v = kubePrometheusStackValues(testConfig()) as Values;
 
   it("provisions the Prometheus datasource from values through the chart's datasource sidecar", () => {
-    expect(v.grafana.sidecar.datasources).toEqual({ name: GRAFANA_PROMETHEUS_DATASOURCE.name, uid: GRAFANA_PROMETHEUS_DATASOURCE.uid });
+    expect(v.grafana.sidecar.datasources).toMatchObject({ name: GRAFANA_PROMETHEUS_DATASOURCE.name, uid: GRAFANA_PROMETHEUS_DATASOURCE.uid });
     expect(v.grafana.sidecar.datasources.enabled).toBeUndefined(); // the chart's default: on
     expect(v.grafana.datasources).toBeUndefined();
   });

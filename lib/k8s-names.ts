@@ -66,7 +66,15 @@ export const LINKERD_JOBS = {
 export const MONITORING_SERVICE_PORTS = {
   /** kube-prometheus-stack's `prometheus.prometheusSpec.portName` default. */
   prometheus: "http-web",
+  /** kube-prometheus-stack's `grafana.service.portName` (values.yaml at 88.5.3). */
+  grafana: "http-web",
 } as const;
+
+/**
+ * Grafana's ServiceAccount: the grafana chart's default name for it under this
+ * release (`<release>-grafana`), set explicitly so the Role binding names it.
+ */
+export const GRAFANA_SERVICE_ACCOUNT = `${RELEASES.kubePrometheusStack}-grafana`;
 
 /** Linkerd control-plane objects the verify command inspects. */
 export const LINKERD_OBJECTS = {

@@ -9,7 +9,7 @@
  */
 import type { Config } from "../../lib/config";
 import { PORTS } from "../../lib/ports";
-import { MONITORING_SERVICE_PORTS } from "../../lib/k8s-names";
+import { GRAFANA_SERVICE_ACCOUNT, MONITORING_SERVICE_PORTS, NAMESPACES } from "../../lib/k8s-names";
 import { alertmanagerConfig, ALERTMANAGER_WEBHOOK_SECRET } from "../../lib/alerting/alertmanager";
 import { meshScrapeConfigs } from "./mesh-scrape";
 import { GRAFANA_PROMETHEUS_DATASOURCE, linkerdDashboardProviders, linkerdDashboards } from "./grafana-dashboards";
@@ -149,8 +149,20 @@ export function kubePrometheusStackValues(config: Config) {
       },
       // A volume attaches to one node at a time: stop the old pod before the new one starts.
       deploymentStrategy: { type: "Recreate" },
+      // No Secret for Grafana: the chart's RBAC (which always adds Secrets) is
+      // replaced by a Role on ConfigMaps in this namespace (grafana-rbac.ts),
+      // and each sidecar loads ConfigMaps from this namespace only (the stack
+      // sets searchNamespace ALL and the grafana chart watches "both" kinds by default).
+      rbac: { create: false },
+      serviceAccount: { create: true, name: GRAFANA_SERVICE_ACCOUNT },
       sidecar: {
-        datasources: { name: GRAFANA_PROMETHEUS_DATASOURCE.name, uid: GRAFANA_PROMETHEUS_DATASOURCE.uid },
+        dashboards: { resource: "configmap", searchNamespace: NAMESPACES.monitoring },
+        datasources: {
+          name: GRAFANA_PROMETHEUS_DATASOURCE.name,
+          uid: GRAFANA_PROMETHEUS_DATASOURCE.uid,
+          resource: "configmap",
+          searchNamespace: NAMESPACES.monitoring,
+        },
       },
       // Rendered by the chart into its datasource ConfigMap with the Prometheus one.
       ...grafanaDatasources(config),

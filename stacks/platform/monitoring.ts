@@ -18,6 +18,7 @@ import { ALERTMANAGER_WEBHOOK_SECRET } from "../../lib/alerting/alertmanager";
 import { ChartRelease } from "./helm-release";
 import { NO_ADMISSION_WEBHOOKS, NO_MESH, PrivilegedNamespace } from "./privileged-namespace";
 import { kubePrometheusStackValues, MONITORING_SENSITIVE_VALUE_PATHS } from "./monitoring-values";
+import { GrafanaRbac } from "./grafana-rbac";
 
 /** Length of the generated Grafana admin password (letters and digits only: safe in Helm's --set syntax). */
 const GRAFANA_PASSWORD_LENGTH = 32;
@@ -81,6 +82,8 @@ export class Monitoring extends Construct {
             data: { [ALERTMANAGER_WEBHOOK_SECRET.key]: props.alertmanagerWebhookUrl },
           });
 
+    // Grafana's sidecars read ConfigMaps in this namespace only, never a Secret.
+    const grafanaRbac = new GrafanaRbac(this, "grafana-rbac", { provider: props.kubernetes, namespace: namespace.name, dependsOn: [namespace.namespace] });
     this.release = new ChartRelease(this, "kube-prometheus-stack", {
       provider: props.helm,
       name: RELEASES.kubePrometheusStack,
@@ -90,7 +93,7 @@ export class Monitoring extends Construct {
       values: kubePrometheusStackValues(config),
       sensitiveValues: { [MONITORING_SENSITIVE_VALUE_PATHS.grafanaAdminPassword]: password.result },
       timeoutSeconds: config.platform.helmTimeoutSeconds,
-      dependsOn: webhook ? [namespace.namespace, webhook] : [namespace.namespace],
+      dependsOn: [namespace.namespace, grafanaRbac.role, grafanaRbac.binding, ...(webhook ? [webhook] : [])],
     });
   }
 }
