@@ -17,7 +17,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { resourcesOf, synthApp, synthNetwork, type SynthesizedStack } from "./helpers/synth";
-import { accessModel, canUseParameter, TEST_ACCOUNT, type AccessModel, type RoleModel } from "./helpers/aws-access";
+import { accessModel, AWS_MANAGED_SSM_KEY, canUseParameter, TEST_ACCOUNT, type AccessModel, type RoleModel } from "./helpers/aws-access";
 import { evaluate, type PolicyDocument, type Statement } from "./helpers/iam-policy";
 import { describeWith, requireTool } from "./helpers/tools";
 import { commandLine, defaultScenario, runBootstrap, type Call, type Run } from "./helpers/userdata-harness";
@@ -141,6 +141,19 @@ function deniedCalls(m: AccessModel, role: RoleModel, run: Run): string[] {
         const parameter = m.parameters.find((p) => p.name === req.parameter?.name);
         if (!parameter) throw new Error(`the script uses the parameter ${req.parameter.name}, which the stack does not create`);
         ok = canUseParameter(m, role, parameter, req.parameter.use);
+        // PutParameter without --key-id encrypts with the AWS-managed aws/ssm key, even
+        // when it overwrites a parameter under another key (SSM API Reference, PutParameter,
+        // KeyId): a write must name the key Terraform gave the parameter.
+        if (req.parameter.use === "write" && parameter.secure) {
+          const i = call.args.indexOf("--key-id");
+          const named = i < 0 ? AWS_MANAGED_SSM_KEY : (call.args[i + 1] as string);
+          if (m.keyArnOf(named) !== parameter.keyArn) {
+            denied.push(`${req.action} ${req.resource} re-encrypts under ${named}, not the parameter's key ${parameter.keyArn ?? AWS_MANAGED_SSM_KEY} (${commandLine(call)})`);
+          } else if (named !== (parameter.keyId ?? AWS_MANAGED_SSM_KEY)) {
+            // SSM reports the key id its last writer gave: two spellings of one key are a Terraform diff after every write.
+            denied.push(`${req.action} ${req.resource} names its key as ${named}, Terraform as ${parameter.keyId ?? AWS_MANAGED_SSM_KEY} (${commandLine(call)})`);
+          }
+        }
       } else {
         ok = evaluate(role.identityPolicies, { action: req.action, resource: req.resource }) === "Allow";
       }

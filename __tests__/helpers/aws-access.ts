@@ -15,6 +15,8 @@ import { evaluate, kmsDecision, type Decision, type PolicyDocument } from "./iam
 import { resourcesOf, type SynthesizedStack } from "./synth";
 
 export const TEST_ACCOUNT = "111122223333";
+/** The key SSM uses for a SecureString written without a key id (SSM API Reference, PutParameter, KeyId). */
+export const AWS_MANAGED_SSM_KEY = "alias/aws/ssm";
 
 interface ManagedPolicyRecord {
   readonly name: string;
@@ -43,6 +45,8 @@ export interface ParameterModel {
   readonly secure: boolean;
   /** The key ARN; undefined for a SecureString under the AWS-managed `aws/ssm` key. */
   readonly keyArn?: string;
+  /** The key id as Terraform writes it (what SSM reports back), when it names one. */
+  readonly keyId?: string;
 }
 
 export interface AccessModel {
@@ -52,6 +56,12 @@ export interface AccessModel {
   readonly parameters: ParameterModel[];
   /** Key policies by key ARN. */
   readonly keyPolicies: Map<string, PolicyDocument>;
+  /**
+   * The key ARN a KMS key identifier names: a key ARN as it is, an alias
+   * name (`alias/...`) of this stack through its target; undefined for the
+   * AWS-managed `aws/ssm` key or an alias this stack does not create.
+   */
+  keyArnOf(keyId: string): string | undefined;
   /** Replaces every Terraform reference in a value with its modelled value. */
   resolve(value: string): string;
   role(idPart: string): RoleModel;
@@ -88,8 +98,13 @@ export function accessModel(stack: SynthesizedStack, region: string, partition =
       throw new Error(`aws_iam_role .${attr} not modelled`);
     },
     aws_kms_key: (id, attr) => {
-      if (attr !== "arn") throw new Error(`aws_kms_key .${attr} not modelled`);
-      return `arn:${partition}:kms:${region}:${TEST_ACCOUNT}:key/${id}`;
+      if (attr === "arn") return `arn:${partition}:kms:${region}:${TEST_ACCOUNT}:key/${id}`;
+      if (attr === "key_id") return id;
+      throw new Error(`aws_kms_key .${attr} not modelled`);
+    },
+    aws_kms_alias: (id, attr) => {
+      if (attr !== "name") throw new Error(`aws_kms_alias .${attr} not modelled`);
+      return name("aws_kms_alias", id, "name");
     },
     aws_s3_bucket: (id, attr) => {
       const bucket = res("aws_s3_bucket")[id] as Resource | undefined;
@@ -135,10 +150,19 @@ export function accessModel(stack: SynthesizedStack, region: string, partition =
     if (typeof key.policy !== "string") throw new Error(`aws_kms_key.${id} has no policy of its own (the default key policy is not modelled)`);
     keyPolicies.set(known.aws_kms_key!(id, "arn"), doc(key.policy));
   }
+  // Each alias of the stack, by name, to the ARN of the key it targets (target_key_id references that key's key_id).
+  const aliases = new Map<string, string>();
+  for (const [id, alias] of Object.entries(res("aws_kms_alias"))) {
+    const target = /^\$\{aws_kms_key\.([^.]+)\.(key_id|arn)\}$/.exec(String(alias.target_key_id));
+    if (!target) throw new Error(`aws_kms_alias.${id} targets ${String(alias.target_key_id)}, not a key of this stack`);
+    aliases.set(name("aws_kms_alias", id, "name"), known.aws_kms_key!(target[1] as string, "arn"));
+  }
+  const keyArnOf = (keyId: string): string | undefined => (keyId.startsWith("alias/") ? aliases.get(keyId) : keyPolicies.has(keyId) ? keyId : undefined);
   const parameters = Object.entries(res("aws_ssm_parameter")).map(([id, p]): ParameterModel => {
     const secure = p.type === "SecureString";
-    const keyArn = secure && p.key_id !== undefined ? resolve(String(p.key_id)) : undefined;
-    return { name: String(p.name), arn: known.aws_ssm_parameter!(id, "arn"), secure, ...(keyArn !== undefined ? { keyArn } : {}) };
+    const keyId = secure && p.key_id !== undefined ? resolve(String(p.key_id)) : undefined;
+    const keyArn = keyId !== undefined ? keyArnOf(keyId) : undefined;
+    return { name: String(p.name), arn: known.aws_ssm_parameter!(id, "arn"), secure, ...(keyArn !== undefined ? { keyArn } : {}), ...(keyId !== undefined ? { keyId } : {}) };
   });
 
   return {
@@ -147,6 +171,7 @@ export function accessModel(stack: SynthesizedStack, region: string, partition =
     roles,
     parameters,
     keyPolicies,
+    keyArnOf,
     resolve,
     role(idPart) {
       const found = [...roles.values()].filter((r) => r.id.includes(idPart));

@@ -108,7 +108,9 @@ export class ClusterSecrets extends Construct {
       name: names.joinToken,
       description: `Current worker join token of the ${config.name} cluster (refreshed by the control plane)`,
       type: "SecureString",
-      keyId: key.arn,
+      // By the alias, as the control plane's refresh names it (a write without a key id
+      // would move the token to aws/ssm): SSM then reports one key id for both writers.
+      keyId: key.alias.name,
       value: `${tokenId.result}.${tokenSecret.result}`,
       // The control plane writes fresh tokens here; Terraform must not put the expired first one back.
       lifecycle: { ignoreChanges: ["value"] },

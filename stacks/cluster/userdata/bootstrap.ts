@@ -69,6 +69,7 @@ export function refreshJoinTokenScript(config: Config): string {
       AWS_REGION: config.region,
       AWS_CLI: AWS_CLI_PATH,
       SSM_JOIN_TOKEN: parameterNames(config).joinToken,
+      SSM_JOIN_TOKEN_KEY: clusterKeyAlias(config),
       JOIN_TOKEN_TTL_HOURS,
     },
     templates: ["refresh-join-token.sh"],

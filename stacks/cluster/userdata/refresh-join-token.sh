@@ -14,9 +14,10 @@ printf '%s' "${token}" >"${tmp}"
 unset token
 
 # The value is read from the file, so it never appears on a command line.
+# The key is named: without --key-id SSM would encrypt it with aws/ssm instead.
 for attempt in 1 2 3 4 5 6; do
   if "${AWS_CLI}" ssm put-parameter --region "${AWS_REGION}" --name "${SSM_JOIN_TOKEN}" \
-    --type SecureString --overwrite --value "file://${tmp}" >/dev/null; then
+    --type SecureString --key-id "${SSM_JOIN_TOKEN_KEY}" --overwrite --value "file://${tmp}" >/dev/null; then
     echo "stored a new join token in ${SSM_JOIN_TOKEN}"
     exit 0
   fi
