@@ -53,7 +53,7 @@ function kubeconfig(cwd: string, args: string[] = []): Run {
   return { code, stdout, stderr };
 }
 
-const DEPLOY = "deploy first with `npx cdktf deploy '*'` (see the README)";
+const DEPLOY = "deploy first with `npm run deploy -- '*'` (see the README)";
 
 describe("with no deployed cluster", () => {
   const folders: string[] = [];
@@ -80,7 +80,7 @@ describe("with no deployed cluster", () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/^kubeconfig: no deployed cluster: .* does not exist, so the cluster stack was not synthesized or deployed from this folder; deploy first with `npx cdktf deploy '\*'` \(see the README\)\n$/);
+    expect(r.stderr).toMatch(/^kubeconfig: no deployed cluster: .* does not exist, so the cluster stack was not synthesized or deployed from this folder; deploy first with `npm run deploy -- '\*'` \(see the README\)\n$/);
     expect(existsSync(path.join(dir, "kubeconfig"))).toBe(false);
   });
 

@@ -33,7 +33,7 @@ export class StackOutputsError extends Error {}
 export class StackNotDeployedError extends StackOutputsError {}
 
 /** What to do when nothing is deployed, for one-line messages. */
-export const DEPLOY_FIRST = "deploy first with `npx cdktf deploy '*'` (see the README)";
+export const DEPLOY_FIRST = "deploy first with `npm run deploy -- '*'` (see the README)";
 
 /** The first `Error: ...` line of Terraform's diagnostics, without colour or box drawing. */
 export function terraformErrorLine(stderr: string): string {

@@ -24,6 +24,7 @@ import { sloRuleGroups } from "../../lib/alerting/slo";
 import type { ClusterOutputs } from "../cluster/outputs";
 import type { PlatformOutputs } from "../platform/outputs";
 import { AppNamespace } from "./namespace";
+import { NextSteps } from "./next-steps";
 import { Bookinfo, BOOKINFO_PORT_NAME } from "./bookinfo";
 import { TrafficGenerator } from "./traffic-generator";
 import { reviewsRoute } from "./traffic-split";
@@ -150,6 +151,9 @@ export class AppsStack extends ProjectStack {
         manifest(this, `tracing-${o.kind.toLowerCase()}-${o.metadata.name}`, provider, o, []);
       }
     }
+
+    // Last in the deploy's output: where to go and what to run next.
+    new NextSteps(this, "next-steps", { config, apiServerUrl: cluster.apiServerUrl });
 
     if (config.apps.benchmark.enabled) {
       new MeshBenchmark(this, "benchmark", {

@@ -121,8 +121,8 @@ export class ClusterStack extends ProjectStack {
     output(names.clientCertificatePem, secrets.adminCertPem, "Admin client certificate (PEM), cluster-admin");
     output(names.clientKeyPem, secrets.adminKeyPem, "Admin client key (PEM)", true);
     output(names.controlPlanePublicIp, publicIp, "Control plane Elastic IP");
-    output(names.bookinfoUrl, `http://${publicIp}:${config.nodePorts.bookinfo}/productpage`, "Bookinfo productpage (NodePort)");
-    output(names.grafanaUrl, `http://${publicIp}:${config.nodePorts.grafana}`, "Grafana (NodePort)");
+    output(names.bookinfoUrl, `http://${publicIp}:${config.nodePorts.bookinfo}/productpage`, "Bookinfo productpage (NodePort); answers once the apps stack is deployed");
+    output(names.grafanaUrl, `http://${publicIp}:${config.nodePorts.grafana}`, "Grafana (NodePort); answers once the platform stack is deployed");
     output(names.controlPlanePrivateIp, controlPlane.privateIp, "Control plane fixed private address (kubeadm controlPlaneEndpoint)");
     output(names.workerPrivateIps, workerInstances.privateIps, "Worker private addresses at the end of the deploy");
     output(names.workerPublicIps, workerInstances.publicIps, "Worker public addresses at the end of the deploy");
