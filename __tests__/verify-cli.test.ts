@@ -73,8 +73,6 @@ describeWith(openssl)("npm run verify against a local stand-in platform", () => 
   const flags = (p: FakePlatform, kubeconfig = writeKubeconfig(pki, p.apiUrl)) => [
     "--kubeconfig",
     kubeconfig,
-    "--grafana-url",
-    p.grafanaUrl,
     "--bookinfo-url",
     p.bookinfoUrl,
     "--timeout",
@@ -138,7 +136,6 @@ describeWith(openssl)("npm run verify against a local stand-in platform", () => 
         ca_certificate_pem: pki.caPem,
         client_certificate_pem: pki.clientCertPem,
         client_key_pem: pki.clientKeyPem,
-        grafana_url: p.grafanaUrl,
         bookinfo_url: p.bookinfoUrl,
       },
       platform: { grafana_admin_password: GRAFANA_PASSWORD },
@@ -162,11 +159,10 @@ describeWith(openssl)("npm run verify against a local stand-in platform", () => 
     const c = byId(r);
     expect(r.code).toBe(1);
     expect(c.api).toMatchObject({ status: "fail", evidence: expect.stringContaining("HTTP 401 (the API server did not accept these credentials)") });
-    for (const id of ["nodes", "kubelet", "pods", "mtls", "page-alerts"]) {
+    for (const id of ["nodes", "kubelet", "pods", "mtls", "page-alerts", "grafana-health", "grafana-login", "grafana-panels"]) {
       expect(c[id]).toMatchObject({ status: "skipped", evidence: expect.stringMatching(/^skipped: because ".+" (failed|was skipped)$/) });
     }
-    // Checks that do not use the API still run.
-    expect(c["grafana-panels"]!.status).toBe("pass");
+    // Grafana is reached through the API server now; only productpage does without it.
     expect(c.productpage!.status).toBe("pass");
   });
 
@@ -244,16 +240,34 @@ describeWith(openssl)("npm run verify against a local stand-in platform", () => 
     expect(table.stdout).toContain(`fix: allow TCP ${PORTS.kubelet.port} from the control plane to every node`);
   });
 
+  it("reaches Grafana only through the API server, logging in once with the password in a POST body and sending no Authorization to Grafana", async () => {
+    const p = await platform();
+    const r = await verify([...flags(p), "--json"]);
+    expect(byId(r)["grafana-panels"]!.status).toBe("pass");
+    const logins = p.grafanaRequests.filter((q) => q.path === "/login");
+    expect(logins).toHaveLength(1);
+    expect(logins[0]).toMatchObject({ method: "POST", body: JSON.stringify({ user: "admin", password: GRAFANA_PASSWORD }) });
+    // No Basic header anywhere, and the password appears in no request but the login body.
+    for (const q of p.grafanaRequests) {
+      expect(q.headers.authorization).toBeUndefined();
+      expect(JSON.stringify({ path: q.path, headers: q.headers })).not.toContain(GRAFANA_PASSWORD);
+    }
+    expect(p.grafanaRequests.filter((q) => q.path !== "/api/health" && q.path !== "/login").every((q) => (q.headers.cookie ?? "").includes("grafana_session="))).toBe(true);
+    expect(p.grafanaRequests.length).toBeGreaterThan(3);
+    // The platform's Grafana NodePort is not used: every Grafana call went to the API server's proxy path.
+    expect(p.apiRequests.filter((a) => a.includes("/services/kube-prometheus-stack-grafana:http-web/proxy/")).length).toBe(p.grafanaRequests.length);
+  });
+
   it("fails Grafana login with a wrong password and unreachable endpoints as connection refused", async () => {
     const p = await platform();
     const closed = await platform();
     await closed.close();
     started.pop();
-    const r = await verify(["--kubeconfig", writeKubeconfig(pki, p.apiUrl), "--grafana-url", p.grafanaUrl, "--bookinfo-url", closed.bookinfoUrl, "--json"], {}, {
+    const r = await verify(["--kubeconfig", writeKubeconfig(pki, p.apiUrl), "--bookinfo-url", closed.bookinfoUrl, "--json"], {}, {
       VERIFY_GRAFANA_PASSWORD: "prom-operator",
     });
     const c = byId(r);
-    expect(c["grafana-login"]).toMatchObject({ status: "fail", evidence: "Grafana /api/user: HTTP 401: the admin password was rejected" });
+    expect(c["grafana-login"]).toMatchObject({ status: "fail", evidence: "Grafana /login: HTTP 401: the admin password was rejected" });
     expect(c["grafana-dashboards"]!.status).toBe("skipped");
     expect(c.productpage!.evidence).toContain("connection refused");
   });

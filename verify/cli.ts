@@ -37,7 +37,6 @@ Options:
   --timeout <seconds>    time limit per check (default ${DEFAULT_TIMEOUT_SECONDS})
   --kubeconfig <path>    use this kubeconfig instead of the cluster stack's outputs
   --context <name>       kubeconfig context (default: its current-context)
-  --grafana-url <url>    Grafana base URL (default: the cluster stack's grafana_url output)
   --bookinfo-url <url>   Bookinfo base URL (default: the cluster stack's bookinfo_url output)
   --cert-min-days <n>    fail when a Linkerd certificate has fewer days left (default ${DEFAULT_CERT_MIN_DAYS})
   -h, --help             show this help
@@ -67,7 +66,6 @@ export interface CliOptions {
   readonly timeoutMs: number;
   readonly kubeconfig?: string;
   readonly context?: string;
-  readonly grafanaUrl?: string;
   readonly bookinfoUrl?: string;
   readonly certMinDays: number;
   readonly help: boolean;
@@ -89,7 +87,7 @@ function urlFlag(flag: string, raw: string | undefined): string | undefined {
     if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
     return raw;
   } catch {
-    throw new UsageError(`${flag}: got ${JSON.stringify(raw)}; allowed: an http(s) URL such as http://203.0.113.10:${PORTS.grafanaNodePort.port}`);
+    throw new UsageError(`${flag}: got ${JSON.stringify(raw)}; allowed: an http(s) URL such as http://203.0.113.10:${PORTS.bookinfoNodePort.port}/productpage`);
   }
 }
 
@@ -103,7 +101,6 @@ export function parseCli(argv: readonly string[]): CliOptions {
         timeout: { type: "string" },
         kubeconfig: { type: "string" },
         context: { type: "string" },
-        "grafana-url": { type: "string" },
         "bookinfo-url": { type: "string" },
         "cert-min-days": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -121,7 +118,6 @@ export function parseCli(argv: readonly string[]): CliOptions {
     timeoutMs: positiveNumber("--timeout", v.timeout, DEFAULT_TIMEOUT_SECONDS) * 1000,
     ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}),
     ...(v.context !== undefined ? { context: v.context } : {}),
-    ...(urlFlag("--grafana-url", v["grafana-url"]) !== undefined ? { grafanaUrl: v["grafana-url"] } : {}),
     ...(urlFlag("--bookinfo-url", v["bookinfo-url"]) !== undefined ? { bookinfoUrl: v["bookinfo-url"] } : {}),
     certMinDays: positiveNumber("--cert-min-days", v["cert-min-days"], DEFAULT_CERT_MIN_DAYS),
     help: v.help ?? false,
@@ -223,7 +219,6 @@ export function buildContext(opts: CliOptions, config: Config, io: CliIo): Check
     const fromIp = nodeUrl(port);
     return fromIp.ok ? fromIp : missing(`${fromOutput.reason} (or pass ${flagName})`);
   };
-  const grafanaUrl = pick(opts.grafanaUrl, "--grafana-url", names.grafanaUrl, config.nodePorts.grafana);
   const bookinfoUrl = pick(opts.bookinfoUrl, "--bookinfo-url", names.bookinfoUrl, config.nodePorts.bookinfo);
 
   const envPassword = io.env[GRAFANA_PASSWORD_ENV];
@@ -240,7 +235,7 @@ export function buildContext(opts: CliOptions, config: Config, io: CliIo): Check
     prometheus: kube.ok ? ok(new PrometheusApi(kube.value)) : missing(kube.reason),
     jaeger: kube.ok ? ok(new JaegerApi(kube.value)) : missing(kube.reason),
     loki: kube.ok ? ok(new LokiApi(kube.value)) : missing(kube.reason),
-    grafana: grafanaUrl.ok ? ok(new GrafanaApi(grafanaUrl.value, password)) : missing(grafanaUrl.reason),
+    grafana: kube.ok ? ok(new GrafanaApi(kube.value, password)) : missing(kube.reason),
     bookinfoUrl,
     expect: expectations(config, opts),
     now: io.now ?? (() => new Date()),

@@ -1,7 +1,7 @@
 /**
  * One small HTTP(S) client for every endpoint the verify command talks to:
- * the Kubernetes API (client certificate or token), Grafana (basic auth) and
- * productpage (plain HTTP). Every request is bounded by the caller's
+ * the Kubernetes API (client certificate or token; Prometheus, Grafana, Jaeger
+ * and Loki behind its service proxy) and productpage (plain HTTP). Every request is bounded by the caller's
  * AbortSignal, the size of the answer is capped, and transport failures become
  * a VerifyError whose message says what went wrong in words a user can act on.
  */
@@ -37,6 +37,8 @@ export interface RequestOptions {
 export interface HttpResponse {
   readonly status: number;
   readonly body: string;
+  /** The response's Set-Cookie values (a session cookie after a login). */
+  readonly setCookies?: readonly string[];
 }
 
 /** Answers larger than this are cut off with an error (a runaway or wrong endpoint). */
@@ -102,7 +104,7 @@ export function request(urlText: string, opts: RequestOptions): Promise<HttpResp
         }
         chunks.push(c);
       });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), setCookies: res.headers["set-cookie"] ?? [] }));
       res.on("error", (e: NodeJS.ErrnoException) => reject(new VerifyError(describeTransportError(url, e, usedClientCert))));
     };
     const req = isHttps

@@ -8,7 +8,7 @@ import * as https from "node:https";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { request, VerifyError, parseJson } from "./http";
+import { request, VerifyError, parseJson, type HttpResponse } from "./http";
 import { decode, status } from "./schemas";
 
 export interface KubeCredentials {
@@ -104,10 +104,26 @@ export class KubeApi {
 
   /** GET a path; returns status and body without judging the status. */
   async raw(apiPath: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
-    const headers: Record<string, string> = this.creds.token ? { authorization: `Bearer ${this.creds.token}` } : {};
+    return this.send(apiPath, {}, signal);
+  }
+
+  /**
+   * Any request to a path (a service proxy's POST included), with extra
+   * headers; returns status, body and cookies without judging the status.
+   * The API server takes the Authorization header for itself and removes it
+   * before proxying, so a proxied service never sees it.
+   */
+  async send(
+    apiPath: string,
+    opts: { method?: "GET" | "POST"; headers?: Record<string, string>; body?: string },
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
+    const auth: Record<string, string> = this.creds.token ? { authorization: `Bearer ${this.creds.token}` } : {};
     return request(this.url(apiPath), {
       signal,
-      headers,
+      method: opts.method ?? "GET",
+      headers: { ...opts.headers, ...auth },
+      ...(opts.body !== undefined ? { body: opts.body } : {}),
       tls: { ca: this.creds.ca, cert: this.creds.cert, key: this.creds.key },
       agent: this.agent,
     });

@@ -1,4 +1,4 @@
-/** Grafana on its NodePort: health, admin login, the Linkerd dashboards and their data. */
+/** Grafana through the API server's service proxy: health, admin login, the Linkerd dashboards and their data. */
 import { LINKERD_DASHBOARDS } from "../../lib/versions";
 import { GRAFANA_ADMIN_USER } from "../grafana";
 import { VerifyError } from "../http";
@@ -220,13 +220,13 @@ export function decidePanels(results: ReadonlyMap<string, readonly PanelResult[]
 export const grafanaHealthCheck: Check = {
   id: "grafana-health",
   title: "Grafana health",
-  needs: [],
-  remedy: "check the Grafana pod in monitoring, the NodePort in the security group for your admin CIDR, and the node's public address",
+  needs: ["api"],
+  remedy: "check the Grafana pod and Service in monitoring (kubectl -n monitoring get pods,svc): the check reaches Grafana through the API server's service proxy",
   async run(ctx, signal) {
     const g = need(ctx.grafana);
     const h = await g.health(signal);
-    if (h.database !== "ok") return { ok: false, evidence: `${g.baseUrl}: database "${h.database}"` };
-    return { ok: true, evidence: `${g.baseUrl}: database ok${h.version ? `, Grafana ${h.version}` : ""}` };
+    if (h.database !== "ok") return { ok: false, evidence: `Grafana (service proxy): database "${h.database}"` };
+    return { ok: true, evidence: `Grafana (service proxy): database ok${h.version ? `, Grafana ${h.version}` : ""}` };
   },
 };
 
