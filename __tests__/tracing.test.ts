@@ -87,7 +87,7 @@ describe("linkerd-jaeger release", () => {
     expect(half.processors.probabilistic_sampler).toEqual({ sampling_percentage: 25 });
     expect(half.service.pipelines.traces.processors).toEqual(["memory_limiter", "probabilistic_sampler", "batch"]);
     expect(half.service.pipelines.traces.exporters).toEqual(["jaeger"]);
-    expect(half.exporters.jaeger.endpoint).toBe(`jaeger.${NAMESPACES.linkerdJaeger}:14250`);
+    expect(half.exporters.jaeger.endpoint).toBe(`jaeger.${NAMESPACES.linkerdJaeger}:${PORTS.jaegerCollectorGrpc.port}`);
   });
 
   it("keeps the collector's memory limiter below its container limit", () => {

@@ -70,6 +70,7 @@ export const PORTS = {
   traceCollectorOpencensus: entry(55678, "tcp", "pod", "Trace collector, OpenCensus receiver: every meshed proxy sends its spans here"),
   lokiHttp: entry(3100, "tcp", "pod", "Loki HTTP API: pushes from Fluent Bit, queries from Grafana and the verify command"),
   fluentBitMetrics: entry(2020, "tcp", "pod", "Fluent Bit HTTP server: health check and metrics"),
+  jaegerCollectorGrpc: entry(14250, "tcp", "pod", "Jaeger's gRPC span intake (the trace collector exports here)"),
   jaegerQuery: entry(16686, "tcp", "pod", "Jaeger query API and UI (Grafana's Jaeger datasource, kubectl port-forward)"),
 } as const satisfies Record<string, PortEntry>;
 

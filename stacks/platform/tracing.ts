@@ -41,9 +41,6 @@ import { PrivilegedNamespace } from "./privileged-namespace";
  */
 export const JAEGER_NAMESPACE_LABELS = { "linkerd.io/extension": "jaeger" } as const;
 
-/** Jaeger's gRPC port the collector exports to (the chart's Service `jaeger`, port `grpc`). */
-const JAEGER_GRPC_PORT = 14250;
-
 /** Collector memory: the limiter starts refusing spans this far below the container's limit. */
 const COLLECTOR_MEMORY_LIMIT_MIB = 256;
 const COLLECTOR_MEMORY_HEADROOM_MIB = 56;
@@ -82,7 +79,7 @@ export function collectorConfig(config: Config) {
     extensions: { health_check: {} },
     exporters: {
       jaeger: {
-        endpoint: `${JAEGER_OBJECTS.jaegerService}.${NAMESPACES.linkerdJaeger}:${JAEGER_GRPC_PORT}`,
+        endpoint: `${JAEGER_OBJECTS.jaegerService}.${NAMESPACES.linkerdJaeger}:${PORTS.jaegerCollectorGrpc.port}`,
         tls: { insecure: true },
       },
     },
