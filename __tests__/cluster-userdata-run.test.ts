@@ -424,6 +424,18 @@ describeWith(bash && openssl)("failure paths", () => {
     expect(probes).toBeLessThanOrEqual(21);
   });
 
+  it("a worker's join deadline counts from its bootstrap's start, as its launch hook's timeout does: slow package installs shorten the wait, never extend it", () => {
+    // apt-get update fails 6 times: 5 + 10 + 20 + 40 + 60 + 60 = 195 s of retries before the first probe.
+    const r = runBootstrap(shortWorker, workerScenario({ fail: { "apt-get update": 6, "curl livez": "always" } }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/FATAL: the API server at 10\.0\.1\.10:6443 did not answer within 300s/);
+    // Every wait of the bootstrap itself is a sleep here (the clock moves only by them).
+    const slept = r.callsTo("sleep").reduce((sum, c) => sum + Number(String(c.args[0]).replace(/s$/, "")), 0);
+    expect(slept).toBeGreaterThanOrEqual(195);
+    // Given up by the deadline (one last 15 s wait may cross it), not 300 s after the installs.
+    expect(slept).toBeLessThanOrEqual(Number(headerValue(shortWorker, "JOIN_TIMEOUT_SECONDS")) + 15);
+  });
+
   it("a worker whose join never succeeds resets after each attempt, reads the token anew each time, and fails at its deadline", () => {
     const r = runBootstrap(shortWorker, workerScenario({ fail: { "kubeadm join": "always" } }));
     expect(r.status).toBe(1);

@@ -35,7 +35,10 @@ CONF
   return 1
 }
 
-deadline=$((SECONDS + JOIN_TIMEOUT_SECONDS))
+# SECONDS counts from the bootstrap's start, and so does the deadline: the
+# launch hook's timeout (the join deadline plus a margin for the boot) runs
+# from the launch, so time spent installing packages comes off the wait.
+deadline=${JOIN_TIMEOUT_SECONDS}
 until api_server_answers; do
   ((SECONDS < deadline)) || die "the API server at ${CONTROL_PLANE_PRIVATE_IP}:${API_SERVER_PORT} did not answer within ${JOIN_TIMEOUT_SECONDS}s (see the control plane's /var/log/cloud-init-output.log)"
   log "waiting for the API server at ${CONTROL_PLANE_PRIVATE_IP}:${API_SERVER_PORT}"
