@@ -32,7 +32,7 @@ export const CONFIG_VARIANTS: readonly ConfigVariant[] = [
     context: { access: { adminCidrLookup: "every-plan" }, cluster: { checkVcpuQuota: false } },
   },
   {
-    name: "arm64 nodes, optional jobs off",
+    name: "arm64 nodes, optional jobs, tracing and logs off",
     context: {
       cluster: {
         controlPlane: { instanceType: "t4g.medium" },
@@ -40,6 +40,7 @@ export const CONFIG_VARIANTS: readonly ConfigVariant[] = [
         etcdBackup: { enabled: false },
         deadNodeCleanup: { enabled: false },
       },
+      platform: { tracing: { enabled: false }, logs: { enabled: false } },
     },
   },
 ];
