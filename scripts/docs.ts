@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_CONFIG, envName, loadConfig, settingPaths } from "../lib/config";
 import { costLines, fixedHourly, HOURS_PER_MONTH, PRICES } from "../lib/costs";
+import { DATA_PERMISSIONS, deployerPolicy, RESOURCE_PERMISSIONS, S3_BACKEND_PERMISSION, type Permission } from "../lib/iam-permissions";
 import { PORTS } from "../lib/ports";
 import { CHARTS, IMAGES, KUBERNETES, LINKERD, LINKERD_DASHBOARDS, TERRAFORM_CLI, TERRAFORM_PROVIDERS, UBUNTU } from "../lib/versions";
 import { detectionTable } from "./detection-table";
@@ -114,6 +115,32 @@ export function costTable(): string {
   ].join("\n");
 }
 
+/** One row per Terraform type: its AWS actions and the page that defines them. */
+export function iamTable(): string {
+  const row = (kind: string, type: string, p: Permission) => {
+    const actions = p.actions.length === 0 ? "none" : p.actions.map((a) => `\`${a}\``).join(", ");
+    return `| ${kind} \`${type}\` | ${actions} | [AWS](${p.doc})${p.note ? `; ${p.note}` : ""} |`;
+  };
+  return [
+    "| Terraform type | Actions | Source, notes |",
+    "|---|---|---|",
+    ...Object.entries(RESOURCE_PERMISSIONS).map(([t, p]) => row("resource", t, p)),
+    ...Object.entries(DATA_PERMISSIONS).map(([t, p]) => row("data", t, p)),
+    row("backend", "s3", S3_BACKEND_PERMISSION),
+  ].join("\n");
+}
+
+export function iamPolicy(): string {
+  return ["```json", JSON.stringify(deployerPolicy(), null, 2), "```"].join("\n");
+}
+
+/** Generated parts of docs/iam-permissions.md. */
+export const GENERATED_IAM: Record<string, () => string> = { table: iamTable, policy: iamPolicy };
+
+export function renderIamDoc(text: string): string {
+  return renderParts("docs/iam-permissions.md", text, GENERATED_IAM);
+}
+
 /** Generated parts of README.md. */
 export const GENERATED: Record<string, () => string> = { cost: costTable };
 
@@ -155,6 +182,7 @@ function main(): void {
   const docs: Array<[string, (text: string) => string]> = [
     ["README.md", renderReadme],
     ["docs/configuration.md", renderConfigurationDoc],
+    ["docs/iam-permissions.md", renderIamDoc],
     ["docs/apps.md", renderAppsDoc],
   ];
   let stale = false;
