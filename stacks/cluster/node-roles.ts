@@ -42,7 +42,9 @@ export interface NodeRole {
 /**
  * Separate roles for the control plane and the workers. Both get Session
  * Manager (SSM_MANAGED_INSTANCE_POLICY, which reads no parameter); beyond
- * that only this cluster's SSM parameters, each named:
+ * that, this construct grants only this cluster's SSM parameters, each named
+ * (the control plane's jobs add their own grants: etcd backups, dead-worker
+ * cleanup, the Elastic IP and admin-certificate parameters):
  * - control plane: read the CA key, the CA certificate, the join token and
  *   the Secrets encryption key; write the join token (its refresh timer);
  * - workers: read the join token and the CA certificate, never the CA key.
@@ -50,7 +52,9 @@ export interface NodeRole {
  * The SecureString parameters are encrypted with the cluster key. The roles
  * hold no KMS statement of their own: the key policy grants each role
  * `kms:Decrypt` through SSM for its own SecureStrings only (the workers: the
- * join token), and the control plane `kms:Encrypt` for the join token.
+ * join token), and the control plane `kms:Encrypt` for the join token
+ * (EtcdBackup adds the control plane's use of the key through S3 for its
+ * snapshots).
  * Reading a SecureString needs both the parameter grant here and the key
  * grant there.
  */
