@@ -37,7 +37,10 @@ import { PrivilegedNamespace } from "./privileged-namespace";
 /**
  * Labels of the extension's namespace: the one the Linkerd CLI would create
  * (templates/namespace.yaml renders only for the CLI). Pod Security stays
- * privileged: the meshed pods' linkerd-init rewrites iptables.
+ * privileged: the meshed pods' linkerd-init rewrites iptables. The chart's
+ * post-install `namespace-metadata` Job (linkerd/linkerd-extension-init)
+ * patches in exactly these two labels (privileged without the CNI plugin),
+ * so it leaves Terraform nothing to undo.
  */
 export const JAEGER_NAMESPACE_LABELS = { "linkerd.io/extension": "jaeger" } as const;
 
