@@ -194,6 +194,24 @@ describe("etcd snapshots under the cluster key", () => {
     expect(keyDecision(m, m.role("worker-role"), keyArn, "kms:Decrypt", s3(snapshot))).toBe("ImplicitDeny");
   });
 
+  it("lets the control plane upload to an existing bucket whose default encryption uses an S3 Bucket Key, where KMS sees the bucket's ARN as context", () => {
+    // With an S3 Bucket Key, S3 asks KMS for the bucket-level key with the bucket's ARN as
+    // encryption context, not the object's (S3 User Guide, "Reducing the cost of SSE-KMS with
+    // Amazon S3 Bucket Keys": "Changes to note before enabling an S3 Bucket Key"). The upload
+    // names the key but sends no per-object Bucket Key setting, so the bucket's own applies.
+    const existing = synthApp({ cluster: { etcdBackup: { existingBucket: "acme-etcd-backups" } } });
+    const em = model(existing);
+    const [existingKey] = [...em.keyPolicies.keys()] as [string];
+    const cp = em.role("control-plane-role");
+    for (const action of ["kms:GenerateDataKey", "kms:Decrypt"]) {
+      expect(keyDecision(em, cp, existingKey, action, s3("arn:aws:s3:::acme-etcd-backups"))).toBe("Allow");
+      expect(keyDecision(em, cp, existingKey, action, s3(`arn:aws:s3:::acme-etcd-backups/${existing.config.name}/etcd/x.db`))).toBe("Allow");
+    }
+    // Another bucket's key context is still refused; and the owned bucket has no Bucket Key, so its grant stays per object.
+    expect(keyDecision(em, cp, existingKey, "kms:GenerateDataKey", s3("arn:aws:s3:::another-bucket"))).toBe("ImplicitDeny");
+    expect(keyDecision(m, m.role("control-plane-role"), keyArn, "kms:GenerateDataKey", s3(bucket))).toBe("ImplicitDeny");
+  });
+
   it("lets the control plane add snapshots but never delete one", () => {
     const cp = m.role("control-plane-role");
     expect(evaluate(cp.identityPolicies, { action: "s3:PutObject", resource: snapshot })).toBe("Allow");

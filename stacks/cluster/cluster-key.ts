@@ -101,9 +101,10 @@ export class ClusterKey extends Construct {
   /**
    * Lets `roleArn` use the key through S3 for objects matching `objectArnPattern`
    * (`arn:…:s3:::bucket/prefix/*`): the data-key actions S3 calls for PutObject
-   * and multipart uploads under SSE-KMS.
+   * and multipart uploads under SSE-KMS. A bucket whose default encryption uses
+   * an S3 Bucket Key makes S3 send the bucket's ARN instead: name it too then.
    */
-  allowS3Objects(sid: string, roleArn: string, actions: readonly string[], objectArnPattern: string): void {
+  allowS3Objects(sid: string, roleArn: string, actions: readonly string[], objectArnPattern: string | readonly string[]): void {
     this.grants.push({
       Sid: sid,
       Effect: "Allow",
@@ -112,7 +113,7 @@ export class ClusterKey extends Construct {
       Resource: "*",
       Condition: {
         StringEquals: { "kms:ViaService": `s3.${this.region}.amazonaws.com` },
-        StringLike: { [S3_CONTEXT_KEY]: objectArnPattern },
+        StringLike: { [S3_CONTEXT_KEY]: typeof objectArnPattern === "string" ? objectArnPattern : [...objectArnPattern] },
       },
     });
   }

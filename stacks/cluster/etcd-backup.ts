@@ -164,7 +164,11 @@ export class EtcdBackup extends Construct {
     });
 
     const objects = `${bucketArn}/${this.prefix}*`;
-    props.key.allowS3Objects("ControlPlaneEncryptsEtcdSnapshots", props.controlPlaneRole.role.arn, ["kms:GenerateDataKey", "kms:Decrypt"], objects);
+    // An existing bucket's default encryption may use an S3 Bucket Key (this stack
+    // does not change it, and the upload sends no per-object setting): S3 then asks
+    // KMS with the bucket's ARN as context. IAM still limits the role to the prefix.
+    const contexts = this.bucket === undefined ? [objects, bucketArn] : objects;
+    props.key.allowS3Objects("ControlPlaneEncryptsEtcdSnapshots", props.controlPlaneRole.role.arn, ["kms:GenerateDataKey", "kms:Decrypt"], contexts);
     const access = new IamRolePolicy(this, "upload", {
       role: props.controlPlaneRole.role.id,
       name: "etcd-backups",
