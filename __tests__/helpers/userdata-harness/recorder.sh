@@ -22,7 +22,8 @@
 # Failure KEYs: "apt-get update", "apt-get install", "curl imds token", "curl imds PATH", "curl pkgs.k8s.io",
 # "curl livez", "snap install", "kubeadm config images pull", "aws ssm get-parameter NAME", "aws ssm put-parameter",
 # "aws s3 cp", "aws autoscaling complete-lifecycle-action", "kubeadm init", "kubeadm join", "kubeadm token create", "chronyc waitsync",
-# "crictl ps", "etcdctl snapshot save", "etcdutl snapshot status", "kubectl create clusterrolebinding".
+# "crictl ps", "etcdctl snapshot save", "etcdutl snapshot status", "kubectl create clusterrolebinding",
+# "kubectl create clusterrolebinding answer lost" (stored, but the client sees an error).
 set -uo pipefail
 
 name="${0##*/}"
@@ -397,7 +398,13 @@ case "${name}" in
         fails "kubectl create clusterrolebinding" && { echo "The connection to the server 10.0.1.10:6443 was refused - did you specify the right host or port?" >&2; exit 1; }
         [[ -f "$(opt --kubeconfig "$@")" ]] || { echo "error: stat $(opt --kubeconfig "$@"): no such file or directory" >&2; exit 1; }
         binding="$(opt clusterrolebinding "$@")"
+        # The API server refuses to create an object whose name is taken.
+        if grep -q "^${binding} " "${state}/clusterrolebindings" 2>/dev/null; then
+          echo "error: failed to create clusterrolebinding: clusterrolebindings.rbac.authorization.k8s.io \"${binding}\" already exists" >&2; exit 1
+        fi
         echo "${binding} $(opt --clusterrole "$@") $(opt --group "$@")" >>"${state}/clusterrolebindings"
+        # Stored by the API server, but its answer never reached the client.
+        fails "kubectl create clusterrolebinding answer lost" && { echo "error: failed to create clusterrolebinding: the server was unable to return a response in the time allotted, but may still be processing the request (post clusterrolebindings.rbac.authorization.k8s.io)" >&2; exit 1; }
         echo "clusterrolebinding.rbac.authorization.k8s.io/${binding} created"
         ;;
       # The answer recorded in scenario/nodes.json (no node without one).

@@ -57,8 +57,16 @@ rm -f /etc/kubernetes/kubeadm-init.yaml
 log "kubeadm init finished; the API server answers on ${CONTROL_PLANE_PRIVATE_IP}:${API_SERVER_PORT}"
 
 # --- The Terraform admin identity: cluster-admin through a binding, so deleting it revokes ---
-retry 10 3 kubectl --kubeconfig /etc/kubernetes/admin.conf create clusterrolebinding "${ADMIN_BINDING}" \
-  --clusterrole=cluster-admin --group="${ADMIN_GROUP}"
+bind_admin_group() {
+  local out
+  out="$(kubectl --kubeconfig /etc/kubernetes/admin.conf create clusterrolebinding "${ADMIN_BINDING}" \
+    --clusterrole=cluster-admin --group="${ADMIN_GROUP}" 2>&1)" && return 0
+  # An earlier attempt the API server stored although its answer was lost.
+  [[ "${out}" == *"\"${ADMIN_BINDING}\" already exists"* ]] && return 0
+  printf '%s\n' "${out}" >&2
+  return 1
+}
+retry 10 3 bind_admin_group
 log "group ${ADMIN_GROUP} bound to cluster-admin (ClusterRoleBinding ${ADMIN_BINDING})"
 
 # --- Join-token refresh: a worker launched at any time finds a valid token ---
