@@ -4,10 +4,12 @@
  * default region. The README's cost table is generated from this, and a test
  * holds the quantities to what the stacks actually synthesize.
  *
- * Prices are AWS's published on-demand list prices for Asia Pacific (Seoul),
- * ap-northeast-2, in USD, before tax, as written down on PRICES.asOf; they
- * change, so check them (and other regions) at the pages in `source` or in
- * the AWS Pricing Calculator before relying on them.
+ * Prices are AWS's on-demand list prices for Asia Pacific (Seoul),
+ * ap-northeast-2, in USD, before tax, as known on PRICES.asOf. They were not
+ * fetched from AWS (this project has no AWS access to query the Price List
+ * API); each is named with its AWS price page, and they change, so check
+ * them (and other regions) there or in the AWS Pricing Calculator before
+ * relying on them.
  */
 import type { Config } from "./config";
 

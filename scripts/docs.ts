@@ -106,7 +106,7 @@ export function costTable(): string {
   });
   const total = fixedHourly(config);
   return [
-    `On-demand list prices of ${PRICES.region}, USD before tax, written down on ${PRICES.asOf} (\`lib/costs.ts\`, with the AWS price page of each); a month is ${HOURS_PER_MONTH} hours.`,
+    `On-demand list prices of ${PRICES.region}, USD before tax, as known on ${PRICES.asOf}; not fetched from AWS, so check them on the AWS price page named for each in \`lib/costs.ts\` (or the AWS Pricing Calculator). A month is ${HOURS_PER_MONTH} hours.`,
     "",
     "| Item | Quantity | Per hour | Per month | Note |",
     "|---|---|---|---|---|",
