@@ -170,6 +170,32 @@ describeWith(alertmanagerBin)("inhibitions, as a running Alertmanager applies th
     expect(alone?.inhibitedBy).toEqual([]);
   });
 
+  it("only a page or critical alert silences a ticket; an alert without a severity is never silenced", async () => {
+    const [, ticket] = await inhibitions([
+      { alertname: "Noise", severity: "none", namespace: "case-7" },
+      { alertname: "Noise", severity: "ticket", namespace: "case-7" },
+    ]);
+    expect(ticket?.inhibitedBy).toEqual([]);
+    const [, bare] = await inhibitions([
+      { alertname: "Bare", severity: "page", namespace: "case-8" },
+      { alertname: "Bare", namespace: "case-8" },
+    ]);
+    expect(bare?.inhibitedBy).toEqual([]);
+  });
+
+  it("a ticket silences only the info alert of the same name; InfoInhibitor itself never notifies", async () => {
+    const [, info] = await inhibitions([
+      { alertname: "KubePodNotReady", severity: "warning", namespace: "case-9" },
+      { alertname: "KubeQuotaAlmostFull", severity: "info", namespace: "case-9" },
+    ]);
+    expect(info?.inhibitedBy).toEqual([]);
+    const [inhibitor] = await inhibitions([
+      { alertname: "InfoInhibitor", severity: "none", namespace: "case-10" },
+      { alertname: "CPUThrottlingHigh", severity: "info", namespace: "case-10" },
+    ]);
+    expect(inhibitor?.inhibitedBy.length).toBeGreaterThan(0);
+  });
+
   it("nothing silences a page or a critical alert", async () => {
     const [page, critical] = await inhibitions([
       { alertname: "ProductpageDown", severity: "page", namespace: "case-6" },
