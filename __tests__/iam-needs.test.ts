@@ -338,6 +338,10 @@ describe("no wildcard beyond the describe-only actions, in any identity policy o
     expect(statements.length).toBeGreaterThanOrEqual(10);
   });
 
+  it("states every identity statement as an Allow (AWS rejects any other Effect; none of these policies denies)", () => {
+    expect(statements.filter(({ s }) => s.Effect !== "Allow").map((b) => `${b.where}: ${JSON.stringify(b.s.Effect)}`)).toEqual([]);
+  });
+
   it("puts `*` as a resource only under describe-only actions", () => {
     const bad = statements.filter(({ s }) => [s.Resource].flat().includes("*") && [s.Action].flat().some((a) => !DESCRIBE_ONLY.has(String(a))));
     expect(bad.map((b) => b.where)).toEqual([]);
