@@ -41,7 +41,7 @@ describe("EtcdBackup", () => {
   const bucketRef = (attr: string) => `\${${addressOf(cluster, "aws_s3_bucket", "etcd-backup")}.${attr}}`;
 
   describe("the bucket this stack owns (default)", () => {
-    const bucket = oneResource(cluster, "aws_s3_bucket");
+    const bucket = oneResource(cluster, "aws_s3_bucket", "etcd-backup");
 
     it("gets a unique name from the project's prefix and is emptied and deleted by destroy", () => {
       expect(bucket).toMatchObject({ bucket_prefix: "k8s-mesh-etcd-", force_destroy: true });
@@ -49,8 +49,8 @@ describe("EtcdBackup", () => {
     });
 
     it("is versioned and encrypted at rest with the cluster key, without a bucket key (CKV_AWS_145)", () => {
-      expect(oneResource(cluster, "aws_s3_bucket_versioning")).toMatchObject({ bucket: bucketRef("id"), versioning_configuration: { status: "Enabled" } });
-      expect(oneResource(cluster, "aws_s3_bucket_server_side_encryption_configuration")).toEqual({
+      expect(oneResource(cluster, "aws_s3_bucket_versioning", "etcd-backup")).toMatchObject({ bucket: bucketRef("id"), versioning_configuration: { status: "Enabled" } });
+      expect(oneResource(cluster, "aws_s3_bucket_server_side_encryption_configuration", "etcd-backup")).toEqual({
         bucket: bucketRef("id"),
         rule: [
           {
@@ -62,18 +62,18 @@ describe("EtcdBackup", () => {
     });
 
     it("blocks every kind of public access and disables ACLs", () => {
-      expect(oneResource(cluster, "aws_s3_bucket_public_access_block")).toEqual({
+      expect(oneResource(cluster, "aws_s3_bucket_public_access_block", "etcd-backup")).toEqual({
         bucket: bucketRef("id"),
         block_public_acls: true,
         block_public_policy: true,
         ignore_public_acls: true,
         restrict_public_buckets: true,
       });
-      expect(oneResource(cluster, "aws_s3_bucket_ownership_controls")).toMatchObject({ rule: { object_ownership: "BucketOwnerEnforced" } });
+      expect(oneResource(cluster, "aws_s3_bucket_ownership_controls", "etcd-backup")).toMatchObject({ rule: { object_ownership: "BucketOwnerEnforced" } });
     });
 
     it("denies every request not made over TLS, on the bucket and its objects", () => {
-      const policy = oneResource(cluster, "aws_s3_bucket_policy");
+      const policy = oneResource(cluster, "aws_s3_bucket_policy", "etcd-backup");
       expect(JSON.parse(String(policy.policy)).Statement).toEqual([
         {
           Sid: "DenyRequestsWithoutTls",
@@ -84,7 +84,7 @@ describe("EtcdBackup", () => {
           Condition: { Bool: { "aws:SecureTransport": "false" } },
         },
       ]);
-      expect(policy.depends_on).toEqual([addressOf(cluster, "aws_s3_bucket_public_access_block", "")]);
+      expect(policy.depends_on).toEqual([addressOf(cluster, "aws_s3_bucket_public_access_block", "etcd-backup")]);
     });
 
     it("keeps the newest keepSnapshots snapshots whatever their age (a count per key, and every snapshot is a version of one key), only under this cluster's prefix", () => {
@@ -102,7 +102,7 @@ describe("EtcdBackup", () => {
       ]);
       // No rule ages out the current version: a stopped timer leaves the last snapshots in place.
       for (const r of lifecycle.rule as Json[]) expect(r.expiration?.[0]?.days).toBeUndefined();
-      expect(lifecycle.depends_on).toEqual([addressOf(cluster, "aws_s3_bucket_versioning", "")]);
+      expect(lifecycle.depends_on).toEqual([addressOf(cluster, "aws_s3_bucket_versioning", "etcd-backup")]);
       const more = synthApp({ cluster: { etcdBackup: { keepSnapshots: 101, noncurrentRetentionDays: 3 } } }).stack("cluster");
       const [rule] = oneResource(more, "aws_s3_bucket_lifecycle_configuration").rule as Json[];
       expect(rule).toMatchObject({ noncurrent_version_expiration: [{ noncurrent_days: 3, newer_noncurrent_versions: 100 }] });
@@ -138,7 +138,7 @@ describe("EtcdBackup", () => {
 
   describe("an existing bucket named in config", () => {
     it("creates and changes no bucket resource: destroy leaves the bucket and its snapshots alone", () => {
-      for (const type of S3_TYPES) expect(Object.keys(resourcesOf(external, type))).toEqual([]);
+      for (const type of S3_TYPES) expect(Object.keys(resourcesOf(external, type)).filter((id) => id.includes("etcd"))).toEqual([]);
     });
 
     it("points the control plane at that bucket, under this cluster's prefix", () => {
@@ -172,9 +172,9 @@ describe("EtcdBackup", () => {
       for (const [type, id] of [
         ["aws_iam_role_policy", "etcd-backup"],
         ["aws_ssm_parameter", "etcd-backup"],
-        ["aws_s3_bucket_policy", ""],
-        ["aws_s3_bucket_lifecycle_configuration", ""],
-        ["aws_s3_bucket_server_side_encryption_configuration", ""],
+        ["aws_s3_bucket_policy", "etcd-backup"],
+        ["aws_s3_bucket_lifecycle_configuration", "etcd-backup"],
+        ["aws_s3_bucket_server_side_encryption_configuration", "etcd-backup"],
       ] as const) {
         expect(deps).toContain(addressOf(cluster, type, id));
       }
@@ -192,7 +192,7 @@ describe("EtcdBackup", () => {
     });
 
     it("is absent, with the bucket, parameter and grant, when backups are off", () => {
-      for (const type of S3_TYPES) expect(Object.keys(resourcesOf(off, type))).toEqual([]);
+      for (const type of S3_TYPES) expect(Object.keys(resourcesOf(off, type)).filter((id) => id.includes("etcd"))).toEqual([]);
       expect(Object.keys(resourcesOf(off, "aws_ssm_parameter")).filter((id) => id.includes("etcd"))).toEqual([]);
       expect(Object.keys(resourcesOf(off, "aws_iam_role_policy")).filter((id) => id.includes("etcd"))).toEqual([]);
       expect(controlPlaneScript(off)).not.toContain("k8s-etcd-backup");

@@ -6,7 +6,7 @@
  * tests show that the script still does its job.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { createHash, X509Certificate } from "node:crypto";
+import { createHash, createPublicKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -18,12 +18,14 @@ import {
   defaultScenario,
   EXAMPLE_JOIN_TOKEN,
   EXAMPLE_PUBLIC_IP,
+  EXAMPLE_SERVICE_ACCOUNT_ISSUER_BUCKET,
   runBootstrap,
   verifyUnits,
   type Run,
   type Scenario,
 } from "./helpers/userdata-harness";
 import { PORTS } from "../lib/ports";
+import { OIDC_DOCUMENT_KEYS } from "../lib/workload-identity";
 import { ETCD_BACKUP_METRICS, ETCD_BACKUP_TEXTFILE, ETCD_SNAPSHOT_OBJECT } from "../lib/backups";
 import { NODE_EXPORTER_TEXTFILE } from "../lib/certificates";
 import { TEMPLATE_DIR } from "../stacks/cluster/userdata/render";
@@ -148,7 +150,7 @@ describeWith(bash && openssl && systemdAnalyze)("control-plane user-data, run en
 
   it("reads its addresses over IMDSv2 and every parameter in the cluster's region", () => {
     for (const c of run.callsTo("aws ssm")) expect(c.args.slice(2, 4)).toEqual(["--region", config.region]);
-    expect(run.callsTo("aws ssm get-parameter").map((c) => c.args[5])).toEqual([params.caCert, params.caKey, params.secretsEncryptionKey, params.controlPlanePublicIp, params.joinToken]);
+    expect(run.callsTo("aws ssm get-parameter").map((c) => c.args[5])).toEqual([params.caCert, params.caKey, params.secretsEncryptionKey, params.serviceAccountKey, params.serviceAccountIssuer, params.controlPlanePublicIp, params.joinToken]);
     expect(run.indexOf("snap install aws-cli --classic")).toBeLessThan(run.indexOf("aws ssm"));
   });
 
@@ -192,6 +194,42 @@ describeWith(bash && openssl && systemdAnalyze)("control-plane user-data, run en
     expect(r.callsTo("kubectl --kubeconfig /etc/kubernetes/admin.conf create clusterrolebinding")).toHaveLength(2);
     expect(r.state("clusterrolebindings")).toEqual([`${binding} cluster-admin ${group}`]);
     expect(r.state("started")).toContain("k8s-refresh-join-token.timer");
+  });
+
+  it("signs service-account tokens with Terraform's key (sa.key 0600, sa.pub its public half) under the S3 issuer", () => {
+    const ssm = defaultScenario(config).ssm;
+    expect(run.file("/etc/kubernetes/pki/sa.key")).toBe(`${ssm[params.serviceAccountKey]}\n`);
+    expect(run.mode("/etc/kubernetes/pki/sa.key")).toBe("600");
+    const pub = createPublicKey(ssm[params.serviceAccountKey] as string).export({ type: "spki", format: "pem" }).toString();
+    expect(run.file("/etc/kubernetes/pki/sa.pub")).toBe(pub);
+    expect(run.indexOf("kubeadm init")).toBeGreaterThan(run.indexOf(`aws ssm get-parameter --region ${config.region} --name ${params.serviceAccountKey}`));
+    const [, clusterConfig] = yamlDocs(run.captured("kubeadm-init.yaml"));
+    const args = (clusterConfig as { apiServer: { extraArgs: Record<string, string> } }).apiServer.extraArgs;
+    expect(args["service-account-issuer"]).toBe(ssm[params.serviceAccountIssuer]);
+  });
+
+  it("publishes what the API server serves at the two discovery paths to exactly those keys of the issuer's bucket, after init", () => {
+    const bucket = `s3://${EXAMPLE_SERVICE_ACCOUNT_ISSUER_BUCKET}/`;
+    expect(run.state("s3-uploads")).toEqual([`${bucket}${OIDC_DOCUMENT_KEYS.discovery}`, `${bucket}${OIDC_DOCUMENT_KEYS.jwks}`]);
+    expect(run.indexOf("aws s3 cp")).toBeGreaterThan(run.indexOf("kubeadm init"));
+    for (const c of run.callsTo("aws s3 cp")) expect(c.args).toEqual(expect.arrayContaining(["--content-type", "application/json", "--region", config.region]));
+    expect(run.callsTo("kubectl").map(commandLine)).toEqual(expect.arrayContaining([
+      "kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /.well-known/openid-configuration",
+      "kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /openid/v1/jwks",
+    ]));
+  });
+
+  it("stops the bootstrap when the issuer parameter holds no S3 https address, before kubeadm init", () => {
+    const r = runBootstrap(controlPlaneScript, scenario({ ssm: { [params.serviceAccountIssuer]: "https://kubernetes.default.svc.cluster.local" } }));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`FATAL: the parameter ${params.serviceAccountIssuer} does not hold an https:// S3 bucket address`);
+    expect(r.callsTo("kubeadm init")).toEqual([]);
+  });
+
+  it("fails the bootstrap when the documents can never be uploaded (no silent issuer without keys)", () => {
+    const r = runBootstrap(controlPlaneScript, scenario({ fail: { "aws s3 cp": "always" } }));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("giving up on 'publish_oidc_document'");
   });
 
   it("never puts the join token or the CA key on a command line", () => {

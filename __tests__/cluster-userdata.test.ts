@@ -196,6 +196,7 @@ describe("node user-data", () => {
         NODE_IP: "10.0.1.10",
         PROVIDER_ID: "aws:///ap-northeast-2a/i-0123456789abcdef0",
         CONTROL_PLANE_PUBLIC_IP: EXAMPLE_PUBLIC_IP,
+        SERVICE_ACCOUNT_ISSUER: "https://k8s-mesh-oidc-1.s3.ap-northeast-2.amazonaws.com",
       });
       const docs = parseAllDocuments(init).map((d) => d.toJS() as Record<string, unknown>);
       expect(docs.map((d) => d.kind)).toEqual(["InitConfiguration", "ClusterConfiguration", "KubeletConfiguration", "KubeProxyConfiguration"]);

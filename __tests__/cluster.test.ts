@@ -361,9 +361,9 @@ describe("ClusterStack", () => {
       }
     });
 
-    it("hands the platform stack the API URL, CA, client certificate and key", () => {
+    it("hands the platform stack the API URL, CA, client certificate and key, and the service-account issuer", () => {
       const o = app.stacks.cluster.outputs;
-      expect(Object.keys(o).sort()).toEqual(["apiServerUrl", "caCertificatePem", "clientCertificatePem", "clientKeyPem"]);
+      expect(Object.keys(o).sort()).toEqual(["apiServerUrl", "caCertificatePem", "clientCertificatePem", "clientKeyPem", "oidcProviderArn", "serviceAccountIssuerHost"]);
     });
 
     it("hands over the API URL read back from the gate, so the next stacks depend on the gate having passed", () => {

@@ -244,12 +244,11 @@ describe("destroy order", () => {
   const monitoringNs = namespaceNamed(platform, NAMESPACES.monitoring);
   const kps = releaseNamed(platform, RELEASES.kubePrometheusStack);
   const gate = onlyResource(platform, "kubernetes_deployment_v1", "nodes-ready");
-  const secret = onlyResource(platform, "kubernetes_secret_v1", "ebs-csi");
-  const accessKey = onlyResource(platform, "aws_iam_access_key", "ebs-csi");
-  const userPolicy = onlyResource(platform, "aws_iam_user_policy", "ebs-csi");
+  const role = onlyResource(platform, "aws_iam_role", "ebs-csi");
+  const rolePolicy = onlyResource(platform, "aws_iam_role_policy", "ebs-csi");
 
-  it("chains credentials → driver → StorageClass → volume wait → monitoring namespace → kube-prometheus-stack, so a destroy runs it backwards", () => {
-    expect(dependsOn(driver)).toEqual([gate.address, secret.address, accessKey.address, userPolicy.address]);
+  it("chains the role → driver → StorageClass → volume wait → monitoring namespace → kube-prometheus-stack, so a destroy runs it backwards", () => {
+    expect(dependsOn(driver)).toEqual([gate.address, role.address, rolePolicy.address]);
     expect(dependsOn(storageClass)).toEqual([driver.address]);
     expect(dependsOn(wait)).toEqual([driver.address, storageClass.address]);
     expect(dependsOn(monitoringNs)).toEqual(expect.arrayContaining([storageClass.address, wait.address]));
@@ -263,16 +262,14 @@ describe("destroy order", () => {
     expect(users.sort()).toEqual([namespaceNamed(platform, NAMESPACES.logging).address, monitoringNs.address].sort());
   });
 
-  it("removes the driver's credentials only after the driver, and so after the volume wait", () => {
-    // The Secret, the key and the policy are the driver's dependencies: a destroy removes them after it.
-    for (const credential of [secret, accessKey, userPolicy]) expect(dependsOn(driver)).toContain(credential.address);
-    // The driver in turn outlives the volume wait, and nothing of the credentials depends on the wait or the monitoring stack.
+  it("removes the driver's role only after the driver, and so after the volume wait", () => {
+    // The role and its policy are the driver's dependencies: a destroy removes them after it.
+    for (const part of [role, rolePolicy]) expect(dependsOn(driver)).toContain(part.address);
+    // The driver in turn outlives the volume wait, and nothing of the role depends on the wait or the monitoring stack.
     expect(dependsOn(wait)).toContain(driver.address);
-    for (const credential of [secret, accessKey, userPolicy]) {
-      expect(dependsOn(credential).filter((d) => d === wait.address || d === monitoringNs.address || d === kps.address)).toEqual([]);
+    for (const part of [role, rolePolicy]) {
+      expect(dependsOn(part).filter((d) => d === wait.address || d === monitoringNs.address || d === kps.address)).toEqual([]);
     }
-    // The Secret holds the key itself (a reference, so it is created after and destroyed before the key).
-    expect(JSON.stringify(secret.body.data)).toContain(`\${${accessKey.address}.secret}`);
   });
 
   it("waits for the namespace's deletion (every claim in it) as long as for a release", () => {

@@ -112,8 +112,8 @@ describe("PlatformStack", () => {
 
     expect(dependsOn(flannel)).toContain(flannelNs.address);
     expect(dependsOn(gate)).toEqual([flannel.address]);
-    // The driver also waits for its own credentials (the IAM user's policy, the key and its Secret).
-    const credentials = [onlyResource(platform, "kubernetes_secret_v1", "ebs-csi"), onlyResource(platform, "aws_iam_access_key"), onlyResource(platform, "aws_iam_user_policy")];
+    // The driver also waits for its own identity (the IAM role it assumes by web identity, and the role's policy).
+    const credentials = [onlyResource(platform, "aws_iam_role", "ebs-csi"), onlyResource(platform, "aws_iam_role_policy", "ebs-csi")];
     expect(dependsOn(driver)).toEqual([gate.address, ...credentials.map((c) => c.address)]);
     expect(dependsOn(storageClass)).toEqual([driver.address]);
     expect(dependsOn(volumeWait)).toEqual([driver.address, storageClass.address]);

@@ -4,10 +4,9 @@
  * cluster stack (whose nodes the driver runs on).
  *
  * The platform side installs the driver with its controller on the workers,
- * signed in as an IAM user of its own whose only policy is
+ * assuming an IAM role of its own by web identity, whose only policy is
  * `ebsCsiPolicy(config)` (every write limited by tag to this cluster's
- * volumes and instances), with the user's access key in a kube-system
- * Secret. The node plugin runs on every node's host network and makes no AWS
+ * volumes and instances); no access key exists. The node plugin runs on every node's host network and makes no AWS
  * call. One default StorageClass of encrypted gp3 volumes. For that to work,
  * the cluster side must provide, on every deploy:
  *
@@ -112,7 +111,7 @@ export interface PolicyDocument {
 
 /**
  * The permissions the EBS CSI controller needs: the one policy of its IAM
- * user (stacks/platform/ebs-csi-credentials.ts); no node role has any of them.
+ * role (stacks/platform/ebs-csi-identity.ts); no node role has any of them.
  *
  * Reads cannot be scoped (EC2's Describe calls take no resource). Every write
  * is limited to this region and to volumes carrying both tags of

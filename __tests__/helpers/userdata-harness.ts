@@ -26,6 +26,7 @@
  * scripts start to use goes into FAKED_COMMANDS and the recorder's `case`.
  */
 import { spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -156,6 +157,16 @@ export function rerootScript(script: string, root: string): string {
 /** A stand-in Secrets encryption key as Terraform's random_bytes gives it: 32 bytes, base64. */
 export const EXAMPLE_SECRETS_ENCRYPTION_KEY = Buffer.alloc(32, 0x5a).toString("base64");
 
+/** A stand-in service-account signing key (RSA, PEM): made once per test process, never stored. */
+let exampleServiceAccountKey: string | undefined;
+function serviceAccountKey(): string {
+  exampleServiceAccountKey ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString().trimEnd();
+  return exampleServiceAccountKey;
+}
+
+/** The issuer URL the cluster stack stores: the bucket's regional address. */
+export const EXAMPLE_SERVICE_ACCOUNT_ISSUER_BUCKET = "k8s-mesh-oidc-20261202045900000000000001";
+
 /** The SSM values, IMDS answers and API server a node of `config` finds in AWS when all is well. */
 export function defaultScenario(config: Config): Required<Pick<Scenario, "ssm" | "imds" | "apiServer" | "caCert">> {
   const p = parameterNames(config);
@@ -168,6 +179,8 @@ export function defaultScenario(config: Config): Required<Pick<Scenario, "ssm" |
       [p.controlPlanePublicIp]: EXAMPLE_PUBLIC_IP,
       [p.etcdBackupLocation]: `s3://example-etcd-backups/${config.name}/etcd/`,
       [p.secretsEncryptionKey]: EXAMPLE_SECRETS_ENCRYPTION_KEY,
+      [p.serviceAccountKey]: serviceAccountKey(),
+      [p.serviceAccountIssuer]: `https://${EXAMPLE_SERVICE_ACCOUNT_ISSUER_BUCKET}.s3.${config.region}.amazonaws.com`,
     },
     imds: {
       "local-ipv4": "10.0.1.10",

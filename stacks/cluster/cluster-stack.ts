@@ -10,6 +10,7 @@ import type { NetworkOutputs } from "../network/network-stack";
 import { ClusterKey } from "./cluster-key";
 import { AdminCertParameter } from "./admin-cert-parameter";
 import { ClusterSecrets } from "./cluster-secrets";
+import { ServiceAccountIssuer } from "./service-account-issuer";
 import { ControlPlane } from "./control-plane";
 import { DeadNodeCleanup } from "./dead-node-cleanup";
 import { EtcdBackup } from "./etcd-backup";
@@ -41,12 +42,14 @@ export class ClusterStack extends ProjectStack {
     const secrets = new ClusterSecrets(this, "secrets", { config, key });
     const roles = new NodeRoles(this, "roles", { config, secrets, key });
     // The control plane's own jobs: etcd snapshots, dead-worker cleanup. No
-    // node role may touch EBS volumes: the EBS CSI controller has its own
-    // credentials (the platform stack's IAM user).
+    // node role may touch EBS volumes: the EBS CSI controller assumes a role of
+    // its own by web identity (the platform stack; the issuer below).
     const etcdBackup = cluster.etcdBackup.enabled ? new EtcdBackup(this, "etcd-backup", { config, controlPlaneRole: roles.controlPlane, key }) : undefined;
     const nodeCleanup = cluster.deadNodeCleanup.enabled ? new DeadNodeCleanup(this, "dead-node-cleanup", { controlPlaneRole: roles.controlPlane }) : undefined;
     const adminCert = new AdminCertParameter(this, "admin-cert", { config, adminCertPem: secrets.adminCertPem, controlPlaneRole: roles.controlPlane });
-    const controlPlaneGrants = [...(etcdBackup?.grants ?? []), ...(nodeCleanup ? [nodeCleanup.policy] : []), adminCert.parameter, adminCert.grant];
+    // Pods assume IAM roles with projected tokens this issuer signs (no access keys).
+    const issuer = new ServiceAccountIssuer(this, "service-account-issuer", { config, key, controlPlaneRole: roles.controlPlane });
+    const controlPlaneGrants = [...(etcdBackup?.grants ?? []), ...(nodeCleanup ? [nodeCleanup.policy] : []), adminCert.parameter, adminCert.grant, ...issuer.grants];
     const generation = new NodeGeneration(this, "node-generation", { generation: cluster.nodeGeneration });
     const images = new Map<string, NodeImage>();
     const imageFor = (instanceType: string) => {
@@ -111,6 +114,8 @@ export class ClusterStack extends ProjectStack {
       caCertificatePem: secrets.caCertPem,
       clientCertificatePem: secrets.adminCertPem,
       clientKeyPem: secrets.adminKeyPem,
+      oidcProviderArn: issuer.provider.arn,
+      serviceAccountIssuerHost: issuer.issuerHost,
     };
 
     const names = OUTPUT_NAMES.cluster;

@@ -32,6 +32,7 @@ export const NODE_VARIABLES = {
   joinToken: "${JOIN_TOKEN}",
   caCertHash: "${CA_CERT_HASH}",
   publicIp: "${CONTROL_PLANE_PUBLIC_IP}",
+  serviceAccountIssuer: "${SERVICE_ACCOUNT_ISSUER}",
 } as const;
 
 function nodeRegistration(apiVersion: string) {
@@ -81,7 +82,13 @@ export function kubeadmInitConfig(config: Config): string {
       // Secrets are encrypted in etcd from the first write (secrets-encryption.ts).
       apiServer: {
         certSANs: [NODE_VARIABLES.publicIp, privateIp],
-        extraArgs: extraArgs(apiVersion, { "encryption-provider-config": ENCRYPTION_CONFIG_FILE }),
+        extraArgs: extraArgs(apiVersion, {
+          "encryption-provider-config": ENCRYPTION_CONFIG_FILE,
+          // The public S3 issuer AWS STS trusts (service-account-issuer.ts);
+          // it replaces kubeadm's in-cluster default, and the API audience
+          // follows it.
+          "service-account-issuer": NODE_VARIABLES.serviceAccountIssuer,
+        }),
         extraVolumes: [
           { name: "encryption-config", hostPath: ENCRYPTION_CONFIG_DIR, mountPath: ENCRYPTION_CONFIG_DIR, readOnly: true, pathType: "DirectoryOrCreate" },
         ],

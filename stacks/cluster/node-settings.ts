@@ -7,7 +7,7 @@ import { IMDS_HOP_LIMIT } from "./settings";
  * only (CKV_AWS_79 / AVD-AWS-0028) with hop limit 1, so only processes on the
  * host network (the bootstrap, the AWS CLI, the SSM agent, the EBS CSI node
  * plugin) reach it and no pod can take the node role's credentials. The EBS
- * CSI controller has credentials of its own (the platform stack's IAM user).
+ * CSI controller assumes a role of its own by web identity (the platform stack).
  * Changing these options updates an instance in place.
  */
 export const NODE_METADATA_OPTIONS = {

@@ -12,4 +12,8 @@ export interface ClusterOutputs {
   readonly clientCertificatePem: string;
   /** PEM of the admin client key (sensitive). */
   readonly clientKeyPem: string;
+  /** ARN of the IAM OIDC provider that trusts the cluster's service-account tokens. */
+  readonly oidcProviderArn: string;
+  /** The service-account issuer URL without `https://` (prefix of the IAM condition keys). */
+  readonly serviceAccountIssuerHost: string;
 }

@@ -73,6 +73,8 @@ export function parameterNames(config: Pick<Config, "name">): {
   controlPlanePublicIp: string;
   etcdBackupLocation: string;
   adminCert: string;
+  serviceAccountKey: string;
+  serviceAccountIssuer: string;
   secretsEncryptionKey: string;
 } {
   const prefix = `/${config.name}/cluster`;
@@ -83,6 +85,8 @@ export function parameterNames(config: Pick<Config, "name">): {
     controlPlanePublicIp: `${prefix}/control-plane-public-ip`,
     etcdBackupLocation: `${prefix}/etcd-backup-location`,
     adminCert: `${prefix}/admin-cert`,
+    serviceAccountKey: `${prefix}/service-account-key`,
+    serviceAccountIssuer: `${prefix}/service-account-issuer`,
     secretsEncryptionKey: `${prefix}/secrets-encryption-key`,
   };
 }

@@ -5,15 +5,15 @@
  * Where the driver gets what it needs on a kubeadm cluster without a cloud
  * controller (lib/storage.ts is the contract with the cluster stack):
  * - the controller (volume create/attach/resize/delete) runs on the workers
- *   and signs in with the access key of its own IAM user, read from a
- *   kube-system Secret (ebs-csi-credentials.ts); its region comes from
- *   config, so it reads no instance metadata at all;
+ *   and assumes an IAM role of its own by web identity, with a projected
+ *   service-account token (ebs-csi-identity.ts); no access key exists. Its
+ *   region comes from config, so it reads no instance metadata at all;
  * - the node plugin (format and mount, one per node) runs on the host network,
  *   so it reads its instance id and zone from IMDS like any host process with
  *   hop limit 1, and makes no AWS API call.
  */
 import { Construct } from "constructs";
-import { Fn, type ITerraformDependable } from "cdktf";
+import type { ITerraformDependable } from "cdktf";
 import type { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import type { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
@@ -22,18 +22,31 @@ import { CHARTS } from "../../lib/versions";
 import { RELEASES } from "../../lib/k8s-names";
 import { EBS_CSI_PROVISIONER, extraVolumeTags, STORAGE_CLASS } from "../../lib/storage";
 import { ChartRelease } from "./helm-release";
-import { EBS_CSI_CREDENTIALS_SECRET, EbsCsiCredentials } from "./ebs-csi-credentials";
+import { EbsCsiIdentity } from "./ebs-csi-identity";
+import type { ClusterOutputs } from "../cluster/outputs";
+import { WEB_IDENTITY_TOKEN, STS_AUDIENCE } from "../../lib/workload-identity";
 
 /** The namespace the driver runs in (it exists on every cluster; the chart's own default). */
 export const EBS_CSI_NAMESPACE = "kube-system";
 
-/**
- * Controller pod annotation holding the SHA-1 of the access key id: a new key
- * rolls the controller, which reads the key from its Secret only at start.
- * The id is not the secret, and only its hash reaches the release.
- */
-export const ACCESS_KEY_ANNOTATION = "k8s-mesh/access-key-id-sha1";
+/** The token file the AWS SDK in the controller reads (AWS_WEB_IDENTITY_TOKEN_FILE). */
+export const WEB_IDENTITY_TOKEN_FILE = `${WEB_IDENTITY_TOKEN.mountPath}/${WEB_IDENTITY_TOKEN.fileName}`;
 
+/**
+ * The controller's environment for web identity, as Helm `set` values (the
+ * role's ARN is known only at apply time; the list is built by `set` alone,
+ * so no values-file list is merged with it). The chart puts controller.env
+ * into the ebs-plugin container only, the one that calls AWS.
+ */
+export function webIdentityEnv(roleArn: string): Record<string, string> {
+  const env: Array<[string, string]> = [
+    ["AWS_ROLE_ARN", roleArn],
+    ["AWS_WEB_IDENTITY_TOKEN_FILE", WEB_IDENTITY_TOKEN_FILE],
+    ["AWS_ROLE_SESSION_NAME", "ebs-csi-controller"],
+    ["AWS_STS_REGIONAL_ENDPOINTS", "regional"],
+  ];
+  return Object.fromEntries(env.flatMap(([name, value], i) => [[`controller.env[${i}].name`, name], [`controller.env[${i}].value`, value]]));
+}
 /** The annotation that makes a StorageClass the default for claims that name none. */
 export const DEFAULT_STORAGE_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
 
@@ -52,14 +65,23 @@ export function ebsCsiDriverValues(config: Config) {
       // own eviction and restart. No node selector and no toleration of the
       // control plane's taint: nothing of the driver's credentials goes there.
       replicaCount: 2,
+      // The projected token the controller assumes its role with: audience
+      // STS, a day's lifetime (the kubelet rewrites the file before it expires).
+      volumes: [
+        {
+          name: WEB_IDENTITY_TOKEN.volumeName,
+          projected: {
+            sources: [{ serviceAccountToken: { audience: STS_AUDIENCE, expirationSeconds: WEB_IDENTITY_TOKEN.expirationSeconds, path: WEB_IDENTITY_TOKEN.fileName } }],
+          },
+        },
+      ],
+      volumeMounts: [{ name: WEB_IDENTITY_TOKEN.volumeName, mountPath: WEB_IDENTITY_TOKEN.mountPath, readOnly: true }],
       // The chart's own tolerations, kept: ride out a short node outage.
       tolerations: [
         { key: "CriticalAddonsOnly", operator: "Exists" },
         { effect: "NoExecute", operator: "Exists", tolerationSeconds: 300 },
       ],
     },
-    // The controller's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, by reference: the key never enters these values.
-    awsAccessSecret: { ...EBS_CSI_CREDENTIALS_SECRET },
     node: {
       hostNetwork: true,
       metadataSources: "imds",
@@ -94,6 +116,8 @@ export function storageClassSpec() {
 
 export interface EbsCsiDriverProps {
   readonly config: Config;
+  /** The cluster's service-account issuer, which the controller's role trusts. */
+  readonly cluster: ClusterOutputs;
   readonly kubernetes: KubernetesProvider;
   readonly helm: HelmProvider;
   /** What must be in place first (every node Ready). */
@@ -101,19 +125,15 @@ export interface EbsCsiDriverProps {
 }
 
 export class EbsCsiDriver extends Construct {
-  readonly credentials: EbsCsiCredentials;
+  readonly identity: EbsCsiIdentity;
   readonly release: ChartRelease;
   readonly storageClass: StorageClassV1;
 
   constructor(scope: Construct, id: string, props: EbsCsiDriverProps) {
     super(scope, id);
     const { config } = props;
-    this.credentials = new EbsCsiCredentials(this, "credentials", {
-      config,
-      kubernetes: props.kubernetes,
-      namespace: EBS_CSI_NAMESPACE,
-    });
-    const { secret, accessKey, policy } = this.credentials;
+    this.identity = new EbsCsiIdentity(this, "identity", { config, cluster: props.cluster, namespace: EBS_CSI_NAMESPACE });
+    const { role, policy } = this.identity;
     this.release = new ChartRelease(this, "driver", {
       provider: props.helm,
       name: RELEASES.awsEbsCsiDriver,
@@ -121,12 +141,12 @@ export class EbsCsiDriver extends Construct {
       version: config.versions.awsEbsCsiDriverChart,
       namespace: EBS_CSI_NAMESPACE,
       values: ebsCsiDriverValues(config),
-      applyTimeValues: { [`controller.podAnnotations.${ACCESS_KEY_ANNOTATION}`]: Fn.sha1(accessKey.id) },
+      applyTimeValues: webIdentityEnv(role.arn),
       timeoutSeconds: config.platform.helmTimeoutSeconds,
-      // The key, its Secret and its policy exist before the driver starts and
-      // are removed only after it (a destroy removes the driver after the
-      // volume wait, volume-cleanup.ts, so the controller can still delete volumes).
-      dependsOn: [...props.dependsOn, secret, accessKey, policy],
+      // The role and its policy exist before the driver starts and are
+      // removed only after it (a destroy removes the driver after the volume
+      // wait, volume-cleanup.ts, so the controller can still delete volumes).
+      dependsOn: [...props.dependsOn, role, policy],
     });
     this.storageClass = new StorageClassV1(this, "storage-class", {
       provider: props.kubernetes,

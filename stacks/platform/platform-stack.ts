@@ -6,8 +6,8 @@
  *
  *   flannel (DaemonSet Ready)
  *   → node-readiness gate (every node Ready with pod networking)
- *   ├→ aws-ebs-csi-driver (also after its IAM user, access key and kube-system
- *   │  Secret) → StorageClass → volume cleanup (a destroy-time wait)
+ *   ├→ aws-ebs-csi-driver (also after its IAM role, assumed by web identity,
+ *   │  and a plan-time read of the issuer's public documents) → StorageClass → volume cleanup (a destroy-time wait)
  *   │  → monitoring namespace, Alertmanager webhook Secret (when enabled),
  *   │    kube-prometheus-stack (Operator CRDs with it; Prometheus,
  *   │    Alertmanager and Grafana on volumes)
@@ -23,7 +23,7 @@
  * `cdktf destroy` runs it backwards; the volume cleanup makes it wait, once
  * the monitoring namespace (and every claim in it) is gone, until the driver
  * has deleted the EBS volumes, and only then removes the driver and, after
- * it, its credentials.
+ * it, its role.
  *
  * Nothing here uses a custom resource: no object waits on a CRD at plan time.
  */
@@ -94,6 +94,7 @@ export class PlatformStack extends ProjectStack {
 
     const storage = new EbsCsiDriver(this, "ebs-csi", {
       config,
+      cluster,
       kubernetes,
       helm,
       dependsOn: [nodesReady.deployment],

@@ -23,7 +23,7 @@
 # "curl livez", "snap install", "kubeadm config images pull", "aws ssm get-parameter NAME", "aws ssm put-parameter",
 # "aws s3 cp", "aws autoscaling complete-lifecycle-action", "kubeadm init", "kubeadm join", "kubeadm token create", "chronyc waitsync",
 # "crictl ps", "etcdctl snapshot save", "etcdutl snapshot status", "kubectl create clusterrolebinding",
-# "kubectl create clusterrolebinding answer lost" (stored, but the client sees an error).
+# "kubectl create clusterrolebinding answer lost" (stored, but the client sees an error), "kubectl get --raw".
 set -uo pipefail
 
 name="${0##*/}"
@@ -410,6 +410,15 @@ case "${name}" in
       # The answer recorded in scenario/nodes.json (no node without one).
       "get nodes "*) cat "${scenario}/nodes.json" 2>/dev/null || echo '{"items": []}' ;;
       "delete node "*) echo "node \"$3\" deleted" ;;
+      *"get --raw /.well-known/openid-configuration"*)
+        fails "kubectl get --raw" && { echo "The connection to the server 10.0.1.10:6443 was refused - did you specify the right host or port?" >&2; exit 1; }
+        printf '{"issuer":"%s","jwks_uri":"%s/openid/v1/jwks","response_types_supported":["id_token"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"]}' \
+          "${K8S_ISSUER:-unset}" "${K8S_ISSUER:-unset}"
+        ;;
+      *"get --raw /openid/v1/jwks"*)
+        fails "kubectl get --raw" && exit 1
+        echo '{"keys":[{"use":"sig","kty":"RSA","kid":"stand-in","alg":"RS256","n":"AQAB","e":"AQAB"}]}'
+        ;;
       *) echo "kubectl: unexpected call: $*" >&2; exit 2 ;;
     esac
     ;;

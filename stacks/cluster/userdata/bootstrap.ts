@@ -23,6 +23,7 @@ import {
   workerJoinTimeoutSeconds,
 } from "../settings";
 import { gzipSync } from "node:zlib";
+import { OIDC_DOCUMENT_KEYS } from "../../../lib/workload-identity";
 import { LINKERD_OBJECTS, NAMESPACES } from "../../../lib/k8s-names";
 import { ETCD_BACKUP_METRICS, ETCD_BACKUP_TEXTFILE, ETCD_SNAPSHOT_OBJECT } from "../../../lib/backups";
 import { CERT_CHECK_INTERVAL_MINUTES, CERT_RENEW_BEFORE_DAYS, NODE_EXPORTER_TEXTFILE, STATIC_POD_PAUSE_SECONDS } from "../../../lib/certificates";
@@ -162,6 +163,10 @@ export function controlPlaneUserData(config: Config): string {
       ENCRYPTION_CONFIG_FILE,
       SSM_CONTROL_PLANE_PUBLIC_IP: parameterNames(config).controlPlanePublicIp,
       JOIN_TOKEN_REFRESH_HOURS,
+      SSM_SERVICE_ACCOUNT_KEY: parameterNames(config).serviceAccountKey,
+      SSM_SERVICE_ACCOUNT_ISSUER: parameterNames(config).serviceAccountIssuer,
+      OIDC_DISCOVERY_KEY: OIDC_DOCUMENT_KEYS.discovery,
+      OIDC_JWKS_KEY: OIDC_DOCUMENT_KEYS.jwks,
       ADMIN_GROUP: terraformAdminIdentity(config).group,
       ADMIN_BINDING: terraformAdminIdentity(config).binding,
       CERT_RENEW_BEFORE_DAYS,

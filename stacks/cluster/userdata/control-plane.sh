@@ -30,6 +30,15 @@ umask 022
 unset SECRETS_ENCRYPTION_KEY
 log "Secrets encryption configuration in place"
 
+# --- Service-account tokens: Terraform's signing key (kubeadm keeps an sa.key it
+# finds; a rebuilt control plane signs as before) and the public issuer URL ---
+retry 30 2 ssm_get_to_file "${SSM_SERVICE_ACCOUNT_KEY}" /etc/kubernetes/pki/sa.key 0600
+openssl pkey -in /etc/kubernetes/pki/sa.key -pubout -out /etc/kubernetes/pki/sa.pub
+SERVICE_ACCOUNT_ISSUER="$(retry 30 2 ssm_get "${SSM_SERVICE_ACCOUNT_ISSUER}")"
+[[ "${SERVICE_ACCOUNT_ISSUER}" =~ ^https://([a-z0-9][a-z0-9-]*)\.s3\.[a-z0-9.-]+$ ]] ||
+  die "the parameter ${SSM_SERVICE_ACCOUNT_ISSUER} does not hold an https:// S3 bucket address"
+readonly SERVICE_ACCOUNT_ISSUER OIDC_BUCKET="${BASH_REMATCH[1]}"
+
 # --- The Elastic IP (in the API server certificate), attached before this instance started ---
 CONTROL_PLANE_PUBLIC_IP="$(retry 30 2 ssm_get "${SSM_CONTROL_PLANE_PUBLIC_IP}")"
 [[ "${CONTROL_PLANE_PUBLIC_IP}" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] ||
@@ -55,6 +64,20 @@ log "kubeadm init: endpoint ${CONTROL_PLANE_PRIVATE_IP}:${API_SERVER_PORT}, publ
 kubeadm init --config /etc/kubernetes/kubeadm-init.yaml --skip-token-print
 rm -f /etc/kubernetes/kubeadm-init.yaml
 log "kubeadm init finished; the API server answers on ${CONTROL_PLANE_PRIVATE_IP}:${API_SERVER_PORT}"
+
+# --- The issuer's discovery document and JWKS, as the API server serves them, to
+# the two public keys of the bucket AWS STS reads them from ---
+publish_oidc_document() {
+  local file="/run/k8s-oidc-${1##*/}" status=0
+  kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw "/$1" >"${file}" &&
+    "${AWS_CLI}" s3 cp --region "${AWS_REGION}" --only-show-errors --content-type application/json \
+      "${file}" "s3://${OIDC_BUCKET}/$1" || status=$?
+  rm -f "${file}"
+  return "${status}"
+}
+retry 10 3 publish_oidc_document "${OIDC_DISCOVERY_KEY}"
+retry 10 3 publish_oidc_document "${OIDC_JWKS_KEY}"
+log "service-account issuer ${SERVICE_ACCOUNT_ISSUER} published"
 
 # --- The Terraform admin identity: cluster-admin through a binding, so deleting it revokes ---
 bind_admin_group() {
