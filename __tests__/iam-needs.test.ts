@@ -24,6 +24,7 @@ import { commandLine, defaultScenario, runBootstrap, type Call, type Run } from 
 import { parameterNames } from "../stacks/cluster/settings";
 import { etcdBackupPrefix } from "../stacks/cluster/settings";
 import { gunzipSync } from "node:zlib";
+import { OIDC_DOCUMENT_KEYS } from "../lib/workload-identity";
 
 const app = synthApp();
 const config = app.config;
@@ -38,6 +39,12 @@ const locationValue = (() => {
 })();
 const bucketArn = `arn:aws:s3:::${/^s3:\/\/([^/]+)\//.exec(locationValue)?.[1]}`;
 const prefix = etcdBackupPrefix(config);
+const issuerValue = (() => {
+  const p = Object.values(resourcesOf(cluster, "aws_ssm_parameter")).find((r) => r.name === names.serviceAccountIssuer);
+  if (!p) throw new Error("no service-account issuer parameter");
+  return model.resolve(String(p.value));
+})();
+const issuerBucketArn = `arn:aws:s3:::${/^https:\/\/([^.]+)\.s3\./.exec(issuerValue)?.[1]}`;
 
 /** Every Allow statement of a role's inline policies as "action resource" lines (managed policies are tested elsewhere). */
 function grantsOf(stack: SynthesizedStack, resolve: (s: string) => string, roleIdPart: string, type = "aws_iam_role_policy", owner = "role"): string[] {
@@ -62,6 +69,14 @@ const CONTROL_PLANE_NEEDS: readonly Need[] = [
   ...[names.caCert, names.caKey, names.joinToken].map((n) => ({ grant: `ssm:GetParameter ${paramArn(n)}`, source: "stacks/cluster/userdata/control-plane.sh: ssm_get_to_file / ssm_get before kubeadm init" })),
   { grant: `ssm:GetParameter ${paramArn(names.secretsEncryptionKey)}`, source: "stacks/cluster/userdata/control-plane.sh: the key of the Secrets EncryptionConfiguration, before kubeadm init" },
   { grant: `ssm:GetParameter ${paramArn(names.controlPlanePublicIp)}`, source: "stacks/cluster/userdata/control-plane.sh: the Elastic IP for the API server certificate" },
+  ...[names.serviceAccountKey, names.serviceAccountIssuer].map((n) => ({
+    grant: `ssm:GetParameter ${paramArn(n)}`,
+    source: "stacks/cluster/userdata/control-plane.sh: the service-account signing key (sa.key) and the issuer URL, before kubeadm init",
+  })),
+  ...Object.values(OIDC_DOCUMENT_KEYS).map((k) => ({
+    grant: `s3:PutObject ${issuerBucketArn}/${k}`,
+    source: "stacks/cluster/userdata/control-plane.sh: publish_oidc_document (aws s3 cp of what the API server serves at that path)",
+  })),
   { grant: `ssm:GetParameter ${paramArn(names.adminCert)}`, source: "stacks/cluster/userdata/cert-renewal.sh: reads the Terraform admin certificate to export its expiry" },
   { grant: `ssm:PutParameter ${paramArn(names.joinToken)}`, source: "stacks/cluster/userdata/refresh-join-token.sh: aws ssm put-parameter" },
   { grant: `ssm:GetParameter ${paramArn(names.etcdBackupLocation)}`, source: "stacks/cluster/userdata/etcd-backup.sh: reads the S3 location at each run" },
@@ -170,7 +185,7 @@ describeWith(bash && jq)("node roles: every AWS call the node scripts make is al
   const cpScript = gunzipSync(Buffer.from(String(Object.values(resourcesOf(cluster, "aws_instance"))[0]?.user_data_base64), "base64")).toString("utf8");
   const workerScript = Buffer.from(String(Object.values(resourcesOf(cluster, "aws_launch_template"))[0]?.user_data), "base64").toString("utf8");
   const base = defaultScenario(config);
-  const scenario = { ...base, ssm: { ...base.ssm, [names.etcdBackupLocation]: locationValue } };
+  const scenario = { ...base, ssm: { ...base.ssm, [names.etcdBackupLocation]: locationValue, [names.serviceAccountIssuer]: issuerValue } };
   const installed = ["kubeadm", "kubectl", "cri-tools", "aws-cli"];
   let runs: { controlPlane: Run[]; worker: Run[] };
 

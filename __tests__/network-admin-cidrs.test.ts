@@ -151,6 +151,11 @@ describeWith(terraform)("admin CIDRs", () => {
             for (const body of Object.values(instances)) expect(["local", "s3"]).toContain((body as Json).backend);
             continue;
           }
+          // The platform's reads of the service-account issuer's two public documents are S3 (AWS) over HTTPS, as STS reads them.
+          if (stack === "platform" && type === "http") {
+            for (const body of Object.values(instances)) expect(String((body as Json).url)).toMatch(/^https:\/\/\$\{data\.terraform_remote_state\.[^}]*bucket_regional_domain_name\}\/(\.well-known\/openid-configuration|openid\/v1\/jwks)$/);
+            continue;
+          }
           // The one call outside AWS: the admin lookup, read only while no answer is kept (count 0 afterwards) unless every-plan is chosen.
           expect(`${stack}: ${type}`).toBe("network: http");
           for (const body of Object.values(instances)) {

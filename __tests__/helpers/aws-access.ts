@@ -112,6 +112,7 @@ export function accessModel(stack: SynthesizedStack, region: string, partition =
       const bucketName = `${String(bucket.bucket_prefix ?? bucket.bucket)}test`;
       if (attr === "arn") return `arn:${partition}:s3:::${bucketName}`;
       if (attr === "id" || attr === "bucket") return bucketName;
+      if (attr === "bucket_regional_domain_name") return `${bucketName}.s3.${region}.amazonaws.com`;
       throw new Error(`aws_s3_bucket .${attr} not modelled`);
     },
   };
