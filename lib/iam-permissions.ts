@@ -82,9 +82,19 @@ export const RESOURCE_PERMISSIONS: Readonly<Record<string, Permission>> = {
     actions: ["CreateInstanceProfile", "GetInstanceProfile", "AddRoleToInstanceProfile", "RemoveRoleFromInstanceProfile", "TagInstanceProfile", "UntagInstanceProfile", "DeleteInstanceProfile"].map((x) => `iam:${x}`),
     doc: AWS_DOCS.iam,
   },
-  aws_iam_user: { actions: ["CreateUser", "GetUser", "TagUser", "UntagUser", "ListGroupsForUser", "DeleteUser"].map((x) => `iam:${x}`), doc: AWS_DOCS.iam },
-  aws_iam_user_policy: { actions: ["iam:PutUserPolicy", "iam:GetUserPolicy", "iam:DeleteUserPolicy"], doc: AWS_DOCS.iam },
-  aws_iam_access_key: { actions: ["iam:CreateAccessKey", "iam:ListAccessKeys", "iam:UpdateAccessKey", "iam:DeleteAccessKey"], doc: AWS_DOCS.iam },
+  aws_iam_openid_connect_provider: {
+    actions: [
+      "CreateOpenIDConnectProvider",
+      "GetOpenIDConnectProvider",
+      "UpdateOpenIDConnectProviderThumbprint",
+      "AddClientIDToOpenIDConnectProvider",
+      "RemoveClientIDFromOpenIDConnectProvider",
+      "TagOpenIDConnectProvider",
+      "UntagOpenIDConnectProvider",
+      "DeleteOpenIDConnectProvider",
+    ].map((x) => `iam:${x}`),
+    doc: AWS_DOCS.iam,
+  },
   aws_kms_key: {
     actions: ["CreateKey", "DescribeKey", "GetKeyPolicy", "PutKeyPolicy", "GetKeyRotationStatus", "EnableKeyRotation", "ListResourceTags", "TagResource", "UntagResource", "ScheduleKeyDeletion"].map((x) => `kms:${x}`),
     doc: AWS_DOCS.kms,
