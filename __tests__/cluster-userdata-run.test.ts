@@ -213,6 +213,10 @@ describeWith(bash && openssl && systemdAnalyze)("control-plane user-data, run en
     expect(run.state("s3-uploads")).toEqual([`${bucket}${OIDC_DOCUMENT_KEYS.discovery}`, `${bucket}${OIDC_DOCUMENT_KEYS.jwks}`]);
     expect(run.indexOf("aws s3 cp")).toBeGreaterThan(run.indexOf("kubeadm init"));
     for (const c of run.callsTo("aws s3 cp")) expect(c.args).toEqual(expect.arrayContaining(["--content-type", "application/json", "--region", config.region]));
+    // STS reads the keys from the jwks_uri of the published document: the bucket's public JWKS, not the private API server.
+    const issuer = defaultScenario(config).ssm[params.serviceAccountIssuer];
+    const discovery = JSON.parse(run.state(`s3/${`${bucket}${OIDC_DOCUMENT_KEYS.discovery}`.replace(/\//g, "%")}`).join("\n")) as { issuer: string; jwks_uri: string };
+    expect(discovery).toEqual(expect.objectContaining({ issuer, jwks_uri: `${issuer}/${OIDC_DOCUMENT_KEYS.jwks}` }));
     expect(run.callsTo("kubectl").map(commandLine)).toEqual(expect.arrayContaining([
       "kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /.well-known/openid-configuration",
       "kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /openid/v1/jwks",

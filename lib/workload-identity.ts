@@ -10,8 +10,9 @@ export const STS_AUDIENCE = "sts.amazonaws.com";
 
 /**
  * Where OIDC discovery looks, relative to the issuer URL (OpenID Connect
- * Discovery 1.0; kube-apiserver serves both at these paths and names the
- * second as `jwks_uri` when the issuer is an https URL). They are the bucket's
+ * Discovery 1.0; kube-apiserver serves both at these paths, and names the
+ * second as `jwks_uri` because kubeadm-config.ts sets --service-account-jwks-uri
+ * to it: by default it names the API server's own address). They are the bucket's
  * object keys, since the issuer URL is the bucket's root.
  */
 export const OIDC_DOCUMENT_KEYS = {

@@ -8,6 +8,7 @@ import type { Config } from "../../lib/config";
 import { PORTS } from "../../lib/ports";
 import { controlPlanePrivateIp, JOIN_TOKEN_TTL_HOURS, minorNumber } from "./settings";
 import { ENCRYPTION_CONFIG_DIR, ENCRYPTION_CONFIG_FILE } from "./secrets-encryption";
+import { OIDC_DOCUMENT_KEYS } from "../../lib/workload-identity";
 
 /** kubeadm's config API: v1beta4 from Kubernetes 1.31 (extraArgs become lists), v1beta3 before. */
 export function kubeadmApiVersion(kubernetesVersion: string): "kubeadm.k8s.io/v1beta3" | "kubeadm.k8s.io/v1beta4" {
@@ -88,6 +89,9 @@ export function kubeadmInitConfig(config: Config): string {
           // it replaces kubeadm's in-cluster default, and the API audience
           // follows it.
           "service-account-issuer": NODE_VARIABLES.serviceAccountIssuer,
+          // The discovery document's jwks_uri: without this flag the API server
+          // names its own (private) address there, which STS cannot reach.
+          "service-account-jwks-uri": `${NODE_VARIABLES.serviceAccountIssuer}/${OIDC_DOCUMENT_KEYS.jwks}`,
         }),
         extraVolumes: [
           { name: "encryption-config", hostPath: ENCRYPTION_CONFIG_DIR, mountPath: ENCRYPTION_CONFIG_DIR, readOnly: true, pathType: "DirectoryOrCreate" },

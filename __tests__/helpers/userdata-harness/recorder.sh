@@ -76,6 +76,16 @@ needs_package() {
   exit 127
 }
 
+# init_value KEY: a value of the kubeadm init configuration kubeadm was handed: a
+# plain `key: value` line, or an extraArgs entry (`- name: key` then `value: ...`).
+init_value() {
+  awk -v k="$1" '
+    $1 == k ":" { v = $2; gsub(/"/, "", v); print v; exit }
+    $1 == "-" && $2 == "name:" { n = $3; gsub(/"/, "", n); want = (n == k); next }
+    want && $1 == "value:" { v = $2; gsub(/"/, "", v); print v; exit }
+  ' "${state}/captured/kubeadm-init.yaml" 2>/dev/null
+}
+
 # key_of FILE: the SSM file name of a parameter name.
 key_of() {
   printf '%s' "${1//\//%}"
@@ -412,8 +422,15 @@ case "${name}" in
       "delete node "*) echo "node \"$3\" deleted" ;;
       *"get --raw /.well-known/openid-configuration"*)
         fails "kubectl get --raw" && { echo "The connection to the server 10.0.1.10:6443 was refused - did you specify the right host or port?" >&2; exit 1; }
-        printf '{"issuer":"%s","jwks_uri":"%s/openid/v1/jwks","response_types_supported":["id_token"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"]}' \
-          "${K8S_ISSUER:-unset}" "${K8S_ISSUER:-unset}"
+        # As kube-apiserver builds it from the flags kubeadm init was given: jwks_uri is
+        # --service-account-jwks-uri, or without it the API server's own address
+        # (kube-apiserver flag reference, --service-account-jwks-uri; a recorded document
+        # with an https issuer shows jwks_uri https://<advertise address>:6443/openid/v1/jwks).
+        issuer="$(init_value service-account-issuer)"
+        jwks="$(init_value service-account-jwks-uri)"
+        [[ -n "${jwks}" ]] || jwks="https://$(init_value advertiseAddress):$(init_value bindPort)/openid/v1/jwks"
+        printf '{"issuer":"%s","jwks_uri":"%s","response_types_supported":["id_token"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"]}' \
+          "${issuer}" "${jwks}"
         ;;
       *"get --raw /openid/v1/jwks"*)
         fails "kubectl get --raw" && exit 1
