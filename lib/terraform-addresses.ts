@@ -17,17 +17,12 @@
  * - the bare addresses in `depends_on` and `lifecycle.replace_triggered_by`;
  * - `provider` meta-arguments (`kubernetes.cluster` must be a declared alias).
  */
-
-type Json = Record<string, unknown>;
+import { forEachBlock, isObject, type Json } from "./terraform-json";
 
 const IDENT_START = /[A-Za-z_]/;
 const IDENT_CHAR = /[A-Za-z0-9_-]/;
 const ALWAYS_DEFINED = new Set(["self", "count", "each", "path", "terraform"]);
 const KEYWORDS = new Set(["true", "false", "null", "for", "in", "if"]);
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The declared addresses of a stack: `type.name`, `data.type.name`, `var.x`, `local.x`, `module.x`, and provider configurations. */
 export interface Declarations {
@@ -38,16 +33,7 @@ export interface Declarations {
 export function declarationsOf(tf: Json): Declarations {
   const addresses = new Set<string>();
   const providers = new Set<string>();
-  for (const [block, prefix] of [
-    ["resource", ""],
-    ["data", "data."],
-  ] as const) {
-    const types = tf[block];
-    if (!isObject(types)) continue;
-    for (const [type, byName] of Object.entries(types)) {
-      if (isObject(byName)) for (const name of Object.keys(byName)) addresses.add(`${prefix}${type}.${name}`);
-    }
-  }
+  forEachBlock(tf, (address) => addresses.add(address));
   for (const [block, prefix] of [
     ["variable", "var."],
     ["locals", "local."],
@@ -242,25 +228,13 @@ export function unresolvedReferences(tf: Json): string[] {
     if (key === "//") continue;
     walk(value, key);
   }
-  for (const [block, prefix] of [
-    ["resource", ""],
-    ["data", "data."],
-  ] as const) {
-    const types = tf[block];
-    if (!isObject(types)) continue;
-    for (const [type, byName] of Object.entries(types)) {
-      if (!isObject(byName)) continue;
-      for (const [name, body] of Object.entries(byName)) {
-        if (!isObject(body)) continue;
-        const where = `${prefix}${type}.${name}`;
-        bareAddresses(body.depends_on, `${where}.depends_on`);
-        if (isObject(body.lifecycle)) bareAddresses(body.lifecycle.replace_triggered_by, `${where}.lifecycle.replace_triggered_by`);
-        if (typeof body.provider === "string" && !providers.has(body.provider)) {
-          problems.push(`${where}.provider: provider configuration ${body.provider} is not declared in this stack`);
-        }
-      }
+  forEachBlock(tf, (where, body) => {
+    bareAddresses(body.depends_on, `${where}.depends_on`);
+    if (isObject(body.lifecycle)) bareAddresses(body.lifecycle.replace_triggered_by, `${where}.lifecycle.replace_triggered_by`);
+    if (typeof body.provider === "string" && !providers.has(body.provider)) {
+      problems.push(`${where}.provider: provider configuration ${body.provider} is not declared in this stack`);
     }
-  }
+  });
   const outputs = tf.output;
   if (isObject(outputs)) {
     for (const [name, output] of Object.entries(outputs)) {

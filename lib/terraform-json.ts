@@ -36,10 +36,27 @@ export function staticReference(entry: unknown, where: string): string {
   return inner;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
+export function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Calls `visit` with each resource and data-source body and its address (`type.name`, `data.type.name`). */
+export function forEachBlock(tf: Json, visit: (address: string, body: Json) => void): void {
+  for (const [block, prefix] of [
+    ["resource", ""],
+    ["data", "data."],
+  ] as const) {
+    const types = tf[block];
+    if (!isObject(types)) continue;
+    for (const [type, byName] of Object.entries(types)) {
+      if (!isObject(byName)) continue;
+      for (const [name, body] of Object.entries(byName)) {
+        if (isObject(body)) visit(`${prefix}${type}.${name}`, body);
+      }
+    }
+  }
 }
 
 function rewriteList(holder: Json, key: string, where: string): void {
@@ -62,19 +79,10 @@ export function normalizeStaticReferences<T extends Json>(tf: T): T {
       if (isObject(output)) rewriteList(output, "depends_on", `output.${name}`);
     }
   }
-  for (const block of ["resource", "data"] as const) {
-    const types = tf[block];
-    if (!isObject(types)) continue;
-    for (const [type, byName] of Object.entries(types)) {
-      if (!isObject(byName)) continue;
-      for (const [name, body] of Object.entries(byName)) {
-        if (!isObject(body)) continue;
-        const where = `${block === "data" ? "data." : ""}${type}.${name}`;
-        rewriteList(body, "depends_on", where);
-        if (isObject(body.lifecycle)) rewriteList(body.lifecycle, "replace_triggered_by", `${where}.lifecycle`);
-      }
-    }
-  }
+  forEachBlock(tf, (where, body) => {
+    rewriteList(body, "depends_on", where);
+    if (isObject(body.lifecycle)) rewriteList(body.lifecycle, "replace_triggered_by", `${where}.lifecycle`);
+  });
   const modules = tf.module;
   if (isObject(modules)) {
     for (const [name, body] of Object.entries(modules)) {
