@@ -178,6 +178,7 @@ export function controlPlaneUserData(config: Config): string {
     },
     templates: [
       ...COMMON_TEMPLATES,
+      "timer-functions.sh",
       "control-plane.sh",
       "cert-renewal-setup.sh",
       ...(etcdBackup.enabled ? ["etcd-backup-setup.sh"] : []),

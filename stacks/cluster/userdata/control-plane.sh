@@ -97,28 +97,6 @@ cat >/usr/local/sbin/k8s-refresh-join-token <<'HELPER'
 @@REFRESH_JOIN_TOKEN_SCRIPT@@
 HELPER
 chmod 0755 /usr/local/sbin/k8s-refresh-join-token
-cat >/etc/systemd/system/k8s-refresh-join-token.service <<'UNIT'
-[Unit]
-Description=Create a fresh Kubernetes join token and store it in SSM
-After=kubelet.service network-online.target
-Wants=network-online.target
-
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/k8s-refresh-join-token
-UNIT
-cat >/etc/systemd/system/k8s-refresh-join-token.timer <<UNIT
-[Unit]
-Description=Refresh the Kubernetes join token every ${JOIN_TOKEN_REFRESH_HOURS} hours
-
-[Timer]
-OnActiveSec=1min
-OnUnitActiveSec=${JOIN_TOKEN_REFRESH_HOURS}h
-RandomizedDelaySec=5min
-
-[Install]
-WantedBy=timers.target
-UNIT
-systemctl daemon-reload
-systemctl enable --now k8s-refresh-join-token.timer
+install_timer k8s-refresh-join-token "Create a fresh Kubernetes join token and store it in SSM" \
+  "Refresh the Kubernetes join token every ${JOIN_TOKEN_REFRESH_HOURS} hours" 1min "${JOIN_TOKEN_REFRESH_HOURS}h" 5min
 log "control plane ready for workers"
