@@ -15,6 +15,7 @@ import { arnPartition } from "../../lib/storage";
 import type { NodeRole } from "./node-roles";
 import type { ClusterKey } from "./cluster-key";
 import { etcdBackupPrefix, parameterNames } from "./settings";
+import { denyRequestsWithoutTls } from "../../lib/s3-policy";
 
 export interface EtcdBackupProps {
   readonly config: Config;
@@ -118,14 +119,7 @@ export class EtcdBackup extends Construct {
         policy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [
-            {
-              Sid: "DenyRequestsWithoutTls",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [bucketArn, `${bucketArn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
+            denyRequestsWithoutTls(bucketArn),
           ],
         }),
         // S3 refuses concurrent changes to one bucket's settings; the block comes first.

@@ -15,6 +15,7 @@ import { OIDC_DOCUMENT_KEYS, STS_AUDIENCE } from "../../lib/workload-identity";
 import type { ClusterKey } from "./cluster-key";
 import type { NodeRole } from "./node-roles";
 import { parameterNames } from "./settings";
+import { denyRequestsWithoutTls } from "../../lib/s3-policy";
 
 export interface ServiceAccountIssuerProps {
   readonly config: Config;
@@ -106,14 +107,7 @@ export class ServiceAccountIssuer extends Construct {
         Version: "2012-10-17",
         Statement: [
           { Sid: "PublicReadOfTheTwoDiscoveryDocuments", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: documents },
-          {
-            Sid: "DenyRequestsWithoutTls",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [bucketArn, `${bucketArn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
+          denyRequestsWithoutTls(bucketArn),
         ],
       }),
       // S3 refuses a public policy until the bucket's block allows it.
