@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { evaluateWithTerraform } from "./helpers/terraform";
+import { evaluateTemplates } from "./helpers/condition-eval";
 import { resourcesOf, synthApp, testConfig, type SynthesizedStack } from "./helpers/synth";
 import { itWith, requireTool, TERRAFORM_INSTALL_HINT } from "./helpers/tools";
 import { callGraph, GRAPH_NODES, allowedCallers } from "../lib/bookinfo-graph";
@@ -293,7 +293,7 @@ describe("mesh-overhead benchmark", () => {
     const data = (typed(stack, "kubernetes_config_map_v1") as Obj[]).map((c) => c.data?.["mesh-benchmark.sh"]).filter(Boolean);
     expect(data).toHaveLength(1);
     // The script's own "${VAR}"s must not become Terraform interpolations.
-    const { script } = evaluateWithTerraform(terraform as string, { script: data[0] });
+    const { script } = evaluateTemplates(terraform as string, { script: data[0] });
     expect(script).toBe(readFileSync(BENCHMARK_SCRIPT_PATH, "utf8"));
   });
 

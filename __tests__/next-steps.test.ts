@@ -5,7 +5,7 @@
  */
 import { App, TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { nextStepsText, NEXT_STEPS_OUTPUT } from "../stacks/apps/next-steps";
-import { evaluateWithTerraform } from "./helpers/terraform";
+import { evaluateTemplates } from "./helpers/condition-eval";
 import { itWith, requireTool, TERRAFORM_INSTALL_HINT } from "./helpers/tools";
 import { synthApp, testConfig } from "./helpers/synth";
 
@@ -25,7 +25,7 @@ describe("after deploy", () => {
     const stack = new TerraformStack(Testing.app() as App, "probe");
     new TerraformOutput(stack, "text", { value: nextStepsText(testConfig({ nodePorts: { bookinfo: 30081, grafana: 30301 } }), "https://203.0.113.10:6443") });
     const value = (JSON.parse(Testing.synth(stack)) as { output: { text: { value: string } } }).output.text.value;
-    expect(evaluateWithTerraform(terraform as string, { text: value }).text).toBe(
+    expect(evaluateTemplates(terraform as string, { text: value }).text).toBe(
       [
         "Bookinfo:   http://203.0.113.10:30081/productpage",
         "Grafana:    http://203.0.113.10:30301  (user admin; password: terraform -chdir=cdktf.out/stacks/platform output -raw grafana_admin_password)",

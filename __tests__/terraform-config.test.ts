@@ -10,8 +10,9 @@ import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { normalizeStaticReferences, staticReference, TerraformJsonError, terraformLiteral } from "../lib/terraform-json";
 import { unresolvedReferences } from "../lib/terraform-addresses";
 import { TERRAFORM_CLI, TERRAFORM_PROVIDERS } from "../lib/versions";
+import { evaluateTemplates } from "./helpers/condition-eval";
 import { CONFIG_VARIANTS } from "./helpers/config-variants";
-import { evaluateWithTerraform, loadWithTerraform, stackDirectory, STACKS, synthToDirectory } from "./helpers/terraform";
+import { loadWithTerraform, stackDirectory, STACKS, synthToDirectory } from "./helpers/terraform";
 import { describeWith, requireTool, TERRAFORM_INSTALL_HINT } from "./helpers/tools";
 
 type Json = Record<string, unknown>;
@@ -198,7 +199,7 @@ describeWith(terraform)("terraformLiteral", () => {
     new TerraformOutput(stack, "escaped", { value: terraformLiteral(text) });
     new TerraformOutput(stack, "plain", { value: text });
     const rendered = (JSON.parse(Testing.synth(stack)) as { output: Record<string, { value: string }> }).output;
-    const evaluated = evaluateWithTerraform(terraform as string, { escaped: rendered.escaped?.value });
+    const evaluated = evaluateTemplates(terraform as string, { escaped: String(rendered.escaped?.value) });
     expect(evaluated.escaped).toBe(text);
     // Without it, Terraform reads the text as a template: the check can fail.
     expect(unresolvedReferences({ output: { plain: rendered.plain } })).toEqual(

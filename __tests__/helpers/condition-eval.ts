@@ -5,7 +5,7 @@
  * replaced by locals holding the answer a test gives for them.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -53,15 +53,20 @@ export function evaluateTemplates(
   const keys = Object.keys(templates);
   keys.forEach((k, i) => (locals[`template_${i}`] = substitute(templates[k] as string)));
   writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ locals }));
-  const query = `jsonencode({ ${keys.map((_k, i) => `t${i} = local.template_${i}`).join(", ")} })\n`;
-  const out = execFileSync(terraform, ["console"], {
-    cwd: dir,
-    input: query,
-    encoding: "utf8",
-    env: { ...process.env, TF_CLI_CONFIG_FILE: cli, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" },
-  });
-  // Console prints an HCL string: JSON-compatible quoting, plus $${ and %%{ escapes.
-  const json = JSON.parse((JSON.parse(out.trim()) as string).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{")) as Record<string, unknown>;
+  // base64 of the JSON: console prints it as a plain quoted string, with none of HCL's escapes to undo.
+  const query = `base64encode(jsonencode({ ${keys.map((_k, i) => `t${i} = local.template_${i}`).join(", ")} }))\n`;
+  let out: string;
+  try {
+    out = execFileSync(terraform, ["console"], {
+      cwd: dir,
+      input: query,
+      encoding: "utf8",
+      env: { ...process.env, TF_CLI_CONFIG_FILE: cli, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const json = JSON.parse(Buffer.from(JSON.parse(out.trim()) as string, "base64").toString("utf8")) as Record<string, unknown>;
   return Object.fromEntries(keys.map((k, i) => [k, json[`t${i}`]]));
 }
 

@@ -83,29 +83,3 @@ export function stackDirectory(outdir: string, stack: string): string {
   return path.join(outdir, "stacks", stack);
 }
 
-/**
- * What Terraform makes of these strings when it evaluates them as values of
- * its JSON syntax (interpolations, escapes): each becomes an output of a
- * provider-less configuration that is applied with local state in a scratch
- * folder, and read back.
- */
-export function evaluateWithTerraform(terraform: string, values: Record<string, unknown>): Record<string, unknown> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "tf-eval-"));
-  const cliConfig = path.join(dir, "terraformrc");
-  writeFileSync(cliConfig, "");
-  const env: NodeJS.ProcessEnv = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
-  delete env.TF_PLUGIN_CACHE_DIR;
-  const output = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v }]));
-  const work = path.join(dir, "config");
-  mkdirSync(work);
-  writeFileSync(path.join(work, "main.tf.json"), JSON.stringify({ output }));
-  const run = (args: string[]) => execFileSync(terraform, args, { cwd: work, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  try {
-    run(["init", "-input=false"]);
-    run(["apply", "-auto-approve", "-input=false"]);
-    const result = JSON.parse(run(["output", "-json"])) as Record<string, { value: unknown }>;
-    return Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.value]));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
