@@ -43,7 +43,7 @@ if ! command -v terraform >/dev/null 2>&1; then
     echo "Installed $(terraform version | head -n 1)"
   else
     "${sudo_cmd[@]}" rm -f /etc/apt/sources.list.d/hashicorp.list "$keyring"
-    echo "terraform (1.10 or newer) is required and could not be installed from HashiCorp's apt repository." >&2
+    echo "terraform is required (the version the README's Prerequisites name) and could not be installed from HashiCorp's apt repository." >&2
     echo "Install it from https://developer.hashicorp.com/terraform/install (a single binary on PATH), then run this script again." >&2
     exit 1
   fi
