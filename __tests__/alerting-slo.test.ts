@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { resourcesOf, synthApp, type SynthesizedStack } from "./helpers/synth";
 import { itWith, requireTool } from "./helpers/tools";
 import { ALERTS, BURN_RATE_ALERTS, LOOKBACK, RECORDS, SEVERITY, errorBudget, sloRuleGroups, type AlertingRule, type RuleGroup } from "../lib/alerting/slo";
@@ -171,11 +171,19 @@ describe("SLO rules under promtool", () => {
   });
 
   itWith(promtool)("makes promtool fail when a fixture expects the wrong detection time (the tests can fail)", () => {
-    const broken = readFileSync(path.join(dir, "failure-modes.test.yaml"), "utf8").replace("- eval_time: 61m\n", "- eval_time: 60m\n").replace("- eval_time: 61m30s\n", "- eval_time: 61m\n");
-    writeFileSync(path.join(dir, "broken.yaml"), broken);
+    const original = readFileSync(path.join(dir, "failure-modes.test.yaml"), "utf8");
+    const broken = original.replace("- eval_time: 61m\n", "- eval_time: 60m\n").replace("- eval_time: 61m30s\n", "- eval_time: 61m\n");
+    expect(broken).not.toBe(original);
+    // Only the test groups the edit touched go to promtool (each group is evaluated on its own, and
+    // the full file already passed above); the file's other settings are kept as they are.
+    const before = parse(original) as { tests: unknown[] };
+    const after = parse(broken) as { tests: unknown[] };
+    const touched = after.tests.filter((t, i) => JSON.stringify(t) !== JSON.stringify(before.tests[i]));
+    expect(touched).toHaveLength(1);
+    writeFileSync(path.join(dir, "broken.yaml"), stringify({ ...after, tests: touched }));
     const { code, out } = run(promtool as string, ["test", "rules", "broken.yaml"], dir);
     expect(code).not.toBe(0);
-    expect(out).toContain("ProductpageErrorBudgetFastBurn");
+    expect(out).toContain("alertname: ProductpageErrorBudgetFastBurn, time: 1h1m,");
   });
 });
 
