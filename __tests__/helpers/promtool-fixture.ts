@@ -1,0 +1,46 @@
+/**
+ * Narrowing a promtool unit-test file to the test groups a deliberate defect
+ * can show up in, so a "the tests can fail" check does not re-run the whole
+ * fixture. promtool evaluates each entry of `tests` on its own (its own
+ * series, its own clock), so a group left out cannot change the verdict on
+ * the groups kept; the file's other keys (rule_files, evaluation_interval,
+ * group_eval_order) are kept as they are.
+ */
+import { parse, stringify } from "yaml";
+
+interface AlertRuleTest {
+  alertname: string;
+  exp_alerts?: unknown[] | null;
+}
+
+interface UnitTestFile {
+  tests: Array<{ alert_rule_test?: AlertRuleTest[] }>;
+  [key: string]: unknown;
+}
+
+/**
+ * The fixture with only the test groups that expect `alertname` to fire at
+ * some eval_time: the groups that catch a defect making the alert fire later
+ * or not at all (a loosened threshold, a rule reading the wrong series).
+ * Throws when no group expects it to fire, so a check built on it cannot pass
+ * on an empty file.
+ */
+export function groupsExpectingToFire(fixture: string, alertname: string): string {
+  const doc = parse(fixture) as UnitTestFile;
+  const kept = doc.tests.filter((t) => (t.alert_rule_test ?? []).some((a) => a.alertname === alertname && (a.exp_alerts ?? []).length > 0));
+  if (kept.length === 0) throw new Error(`no test group of the fixture expects ${alertname} to fire`);
+  return stringify({ ...doc, tests: kept });
+}
+
+/**
+ * The test groups of `edited` that differ from the same group of `original`
+ * (the groups an edit of the fixture touched), as a unit-test file. Throws
+ * when the edit touched nothing.
+ */
+export function groupsChangedBy(original: string, edited: string): string {
+  const before = parse(original) as UnitTestFile;
+  const after = parse(edited) as UnitTestFile;
+  const touched = after.tests.filter((t, i) => JSON.stringify(t) !== JSON.stringify(before.tests[i]));
+  if (touched.length === 0) throw new Error("the edit changed no test group of the fixture");
+  return stringify({ ...after, tests: touched });
+}
