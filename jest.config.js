@@ -6,7 +6,9 @@ module.exports = {
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
   },
-  setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+  // A fresh directory per run where test files share synthesized stacks (__tests__/helpers/synth-cache.ts).
+  globalSetup: "<rootDir>/__tests__/global-setup.ts",
+  globalTeardown: "<rootDir>/__tests__/global-teardown.ts",
   // Synthesizing a stack is CPU-bound; two workers match the 2-core machines this runs on.
   maxWorkers: 2,
   testTimeout: 60000,

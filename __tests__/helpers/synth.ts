@@ -2,10 +2,16 @@
  * Test fixtures: synthesize the whole App (cross-stack references resolved)
  * from config overrides, and read resources out of the result.
  */
-import { Testing, type TerraformStack } from "cdktf";
-import { buildApp, type ProjectStacks } from "../../main";
-import { NetworkStack } from "../../stacks/network/network-stack";
+import type { TerraformStack } from "cdktf";
+import type { ProjectStacks } from "../../main";
+import type { NetworkStack } from "../../stacks/network/network-stack";
 import { loadConfig, type Config } from "../../lib/config";
+import { readShared, writeShared } from "./synth-cache";
+
+// cdktf, the providers and the stacks are loaded on first use: a file whose
+// stacks another file already synthesized never needs them.
+const cdktf = (): typeof import("cdktf") => require("cdktf") as typeof import("cdktf");
+const main = (): typeof import("../../main") => require("../../main") as typeof import("../../main");
 
 export interface SynthesizedStack {
   /** The stack's Terraform JSON as Testing.synth returns it (for the cdktf matchers). */
@@ -36,10 +42,38 @@ export function testConfig(context: unknown = {}): Config {
 
 const cache = new Map<string, SynthesizedApp>();
 
+/** Builds every stack for `config` and prepares them (cross-stack references become outputs and remote state). */
+function buildStacks(config: Config, tamper?: (stacks: ProjectStacks) => void): ProjectStacks {
+  const app = cdktf().Testing.app({ stackTraces: false });
+  const stacks = main().buildApp(app, config);
+  tamper?.(stacks);
+  for (const s of Object.values(stacks) as TerraformStack[]) s.prepareStack();
+  return stacks;
+}
+
+function synthesizedApp(config: Config, json: Record<string, string>, stacks: () => ProjectStacks): SynthesizedApp {
+  const synthesized = new Map<string, SynthesizedStack>(Object.entries(json).map(([name, j]) => [name, { json: j, tf: JSON.parse(j) as TerraformJson }]));
+  let built: ProjectStacks | undefined;
+  return {
+    config,
+    get stacks() {
+      return (built ??= stacks());
+    },
+    stack(name) {
+      const s = synthesized.get(name);
+      if (!s) throw new Error(`no stack ${name}`);
+      return s;
+    },
+  };
+}
+
 /**
- * Synthesizes every stack for the given overrides (cached per overrides
- * within a test file). `tamper` may add to the stacks before synthesis, to
- * build a deliberately bad stack that a check must catch.
+ * Synthesizes every stack for the given overrides. Without `tamper` the
+ * result is cached within the test file and shared with the run's other
+ * files (helpers/synth-cache.ts); `stacks` of a shared result are the same
+ * stacks built again on first use. `tamper` may add to the stacks before
+ * synthesis, to build a deliberately bad stack that a check must catch; such
+ * a result is never cached.
  */
 export function synthApp(context: unknown = {}, tamper?: (stacks: ProjectStacks) => void): SynthesizedApp {
   const key = JSON.stringify(context);
@@ -47,27 +81,21 @@ export function synthApp(context: unknown = {}, tamper?: (stacks: ProjectStacks)
   if (hit) return hit;
 
   const config = testConfig(context);
-  const app = Testing.app({ stackTraces: false });
-  const stacks = buildApp(app, config);
-  tamper?.(stacks);
-  const all = Object.values(stacks) as TerraformStack[];
-  // Cross-stack references become outputs and remote state only once every stack is prepared.
-  all.forEach((s) => s.prepareStack());
-  const synthesized = new Map<string, SynthesizedStack>();
-  for (const [name, s] of Object.entries(stacks) as Array<[string, TerraformStack]>) {
-    const json = Testing.synth(s);
-    synthesized.set(name, { json, tf: JSON.parse(json) as TerraformJson });
+  const shared = tamper ? undefined : readShared("app", key);
+  if (shared) {
+    const result = synthesizedApp(config, shared, () => buildStacks(config));
+    cache.set(key, result);
+    return result;
   }
-  const result: SynthesizedApp = {
-    config,
-    stacks,
-    stack(name) {
-      const s = synthesized.get(name);
-      if (!s) throw new Error(`no stack ${name}`);
-      return s;
-    },
-  };
-  if (!tamper) cache.set(key, result);
+
+  const stacks = buildStacks(config, tamper);
+  const json: Record<string, string> = {};
+  for (const [name, s] of Object.entries(stacks) as Array<[string, TerraformStack]>) json[name] = cdktf().Testing.synth(s);
+  const result = synthesizedApp(config, json, () => stacks);
+  if (!tamper) {
+    cache.set(key, result);
+    writeShared("app", key, json);
+  }
   return result;
 }
 
@@ -127,9 +155,16 @@ export function namespaceNamed(stack: SynthesizedStack, name: string): Addressed
  * cost of the whole app, for the tests that look at nothing else.
  */
 export function synthNetwork(context: unknown = {}, tamper?: (network: NetworkStack) => void): SynthesizedStack {
-  const app = Testing.app({ stackTraces: false });
-  const network = new NetworkStack(app, testConfig(context));
-  tamper?.(network);
-  const json = Testing.synth(network);
+  const key = JSON.stringify(context);
+  let json = tamper ? undefined : readShared("network", key)?.network;
+  if (json === undefined) {
+    const { Testing } = cdktf();
+    const { NetworkStack: Network } = require("../../stacks/network/network-stack") as typeof import("../../stacks/network/network-stack");
+    const app = Testing.app({ stackTraces: false });
+    const network = new Network(app, testConfig(context));
+    tamper?.(network);
+    json = Testing.synth(network);
+    if (!tamper) writeShared("network", key, { network: json });
+  }
   return { json, tf: JSON.parse(json) as TerraformJson };
 }

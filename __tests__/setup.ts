@@ -1,4 +1,0 @@
-import { Testing } from "cdktf";
-
-// Adds toHaveResourceWithProperties & co. to expect().
-Testing.setupJest();
