@@ -52,3 +52,19 @@ describe("shared stacks", () => {
     expect(sourceDigest(root, inputs)).not.toBe(changed);
   });
 });
+
+describe("plain stack traces while stacks are built", () => {
+  it("put the previous formatter back, also when the build throws, so the error reads as usual", () => {
+    const { withPlainStackTraces } = require("./helpers/plain-stack-traces") as typeof import("./helpers/plain-stack-traces");
+    const previous = Error.prepareStackTrace;
+    let inside: typeof Error.prepareStackTrace | null = null;
+    expect(() =>
+      withPlainStackTraces(() => {
+        inside = Error.prepareStackTrace;
+        throw new Error("bad config");
+      }),
+    ).toThrow("bad config");
+    expect(inside).not.toBe(previous);
+    expect(Error.prepareStackTrace).toBe(previous);
+  });
+});

@@ -6,6 +6,7 @@ import type { TerraformStack } from "cdktf";
 import type { ProjectStacks } from "../../main";
 import type { NetworkStack } from "../../stacks/network/network-stack";
 import { loadConfig, type Config } from "../../lib/config";
+import { withPlainStackTraces } from "./plain-stack-traces";
 import { readShared, writeShared } from "./synth-cache";
 
 // cdktf, the providers and the stacks are loaded on first use: a file whose
@@ -44,11 +45,13 @@ const cache = new Map<string, SynthesizedApp>();
 
 /** Builds every stack for `config` and prepares them (cross-stack references become outputs and remote state). */
 function buildStacks(config: Config, tamper?: (stacks: ProjectStacks) => void): ProjectStacks {
-  const app = cdktf().Testing.app({ stackTraces: false });
-  const stacks = main().buildApp(app, config);
-  tamper?.(stacks);
-  for (const s of Object.values(stacks) as TerraformStack[]) s.prepareStack();
-  return stacks;
+  return withPlainStackTraces(() => {
+    const app = cdktf().Testing.app({ stackTraces: false });
+    const stacks = main().buildApp(app, config);
+    tamper?.(stacks);
+    for (const s of Object.values(stacks) as TerraformStack[]) s.prepareStack();
+    return stacks;
+  });
 }
 
 function synthesizedApp(config: Config, json: Record<string, string>, stacks: () => ProjectStacks): SynthesizedApp {
@@ -90,7 +93,9 @@ export function synthApp(context: unknown = {}, tamper?: (stacks: ProjectStacks)
 
   const stacks = buildStacks(config, tamper);
   const json: Record<string, string> = {};
-  for (const [name, s] of Object.entries(stacks) as Array<[string, TerraformStack]>) json[name] = cdktf().Testing.synth(s);
+  withPlainStackTraces(() => {
+    for (const [name, s] of Object.entries(stacks) as Array<[string, TerraformStack]>) json[name] = cdktf().Testing.synth(s);
+  });
   const result = synthesizedApp(config, json, () => stacks);
   if (!tamper) {
     cache.set(key, result);
@@ -160,10 +165,11 @@ export function synthNetwork(context: unknown = {}, tamper?: (network: NetworkSt
   if (json === undefined) {
     const { Testing } = cdktf();
     const { NetworkStack: Network } = require("../../stacks/network/network-stack") as typeof import("../../stacks/network/network-stack");
-    const app = Testing.app({ stackTraces: false });
-    const network = new Network(app, testConfig(context));
-    tamper?.(network);
-    json = Testing.synth(network);
+    json = withPlainStackTraces(() => {
+      const network = new Network(Testing.app({ stackTraces: false }), testConfig(context));
+      tamper?.(network);
+      return Testing.synth(network);
+    });
     if (!tamper) writeShared("network", key, { network: json });
   }
   return { json, tf: JSON.parse(json) as TerraformJson };

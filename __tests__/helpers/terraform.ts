@@ -13,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { buildApp } from "../../main";
+import { withPlainStackTraces } from "./plain-stack-traces";
 import { STACK_NAMES } from "../../lib/stack-base";
 import { testConfig } from "./synth";
 
@@ -71,9 +72,11 @@ export function loadWithTerraform(terraform: string, stackDir: string): LoaderVe
 /** Synthesizes the whole app for these overrides into a fresh folder, as `cdktf synth` would; returns the folder. */
 export function synthToDirectory(context: Record<string, unknown>): string {
   const outdir = mkdtempSync(path.join(os.tmpdir(), "cdktf-out-"));
-  const app = new App({ outdir, stackTraces: false });
-  buildApp(app, testConfig(context));
-  app.synth();
+  withPlainStackTraces(() => {
+    const app = new App({ outdir, stackTraces: false });
+    buildApp(app, testConfig(context));
+    app.synth();
+  });
   return outdir;
 }
 
