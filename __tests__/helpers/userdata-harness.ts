@@ -256,13 +256,15 @@ export function runBootstrap(script: string, scenario: Scenario = {}): Run {
   }
   writeFileSync(path.join(harness, "calls.log"), "");
 
-  // sleep: logged, and bash's clock moves on instead of the test waiting.
+  // sleep: logged (one append per record, as the recorder does), and bash's clock moves on instead of the test waiting.
   const bashEnv = path.join(harness, "bash-env");
   writeFileSync(
     bashEnv,
     [
       "sleep() {",
-      `  { printf '%s\\x1f' sleep "$@"; printf '\\x1e'; } >>"${harness}/calls.log"`,
+      "  local rec",
+      `  printf -v rec '%s\\x1f' sleep "$@"`,
+      `  printf '%s\\x1e' "\${rec}" >>"${harness}/calls.log"`,
       '  local s="${1%s}"',
       "  SECONDS=$((SECONDS + s))",
       "}",

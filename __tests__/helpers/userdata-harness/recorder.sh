@@ -30,11 +30,54 @@ name="${0##*/}"
 state="${K8S_HARNESS}/state"
 scenario="${K8S_HARNESS}/scenario"
 
+# record ARGS...: one record, written with a single append, so that a recorder
+# running in the background beside the script never splits another's record.
 record() {
-  {
-    printf '%s\x1f' "$@"
-    printf '\x1e'
-  } >>"${K8S_HARNESS}/calls.log"
+  local rec
+  printf -v rec '%s\x1f' "$@"
+  printf '%s\x1e' "${rec}" >>"${K8S_HARNESS}/calls.log"
+}
+
+# The helpers below read the harness's files with bash builtins: the recorder
+# runs for every faked call, and a grep or cat per lookup would cost a process each.
+
+# emit FILE: FILE's content on stdout, byte for byte (as cat prints it); false when FILE is missing.
+emit() {
+  local body=""
+  [[ -f "$1" ]] || return 1
+  IFS= read -r -d '' body <"$1" || true
+  printf '%s' "${body}"
+}
+
+# count_lines FILE LINE: how many lines of FILE are exactly LINE (0 when FILE is missing).
+count_lines() {
+  local line n=0
+  if [[ -f "$1" ]]; then
+    while IFS= read -r line || [[ -n "${line}" ]]; do
+      [[ "${line}" == "$2" ]] && n=$((n + 1))
+    done <"$1"
+  fi
+  echo "${n}"
+}
+
+# has_line FILE LINE: true when a line of FILE is exactly LINE.
+has_line() {
+  local line
+  [[ -f "$1" ]] || return 1
+  while IFS= read -r line || [[ -n "${line}" ]]; do
+    [[ "${line}" == "$2" ]] && return 0
+  done <"$1"
+  return 1
+}
+
+# has_line_starting FILE PREFIX: true when a line of FILE starts with PREFIX.
+has_line_starting() {
+  local line
+  [[ -f "$1" ]] || return 1
+  while IFS= read -r line || [[ -n "${line}" ]]; do
+    [[ "${line}" == "$2"* ]] && return 0
+  done <"$1"
+  return 1
 }
 
 # fails KEY: true while KEY still has failures left (each call uses one up).
@@ -57,7 +100,7 @@ net_fails() {
   [[ "${K8S_FLAKY:-}" == 1 ]] || return 1
   local n
   printf '%s\n' "${argv_line}" >>"${state}/flaky-seen"
-  n="$(grep -cxF -- "${argv_line}" "${state}/flaky-seen")"
+  n="$(count_lines "${state}/flaky-seen" "${argv_line}")"
   ((n % 2 == 1)) || return 1
   printf '%s\n' "${argv_line}" >>"${state}/flaky-failures"
   return 0
@@ -65,7 +108,7 @@ net_fails() {
 
 # installed PACKAGE: true once apt-get installed PACKAGE (any version).
 installed() {
-  grep -qx "$1" "${state}/packages" 2>/dev/null
+  has_line "${state}/packages" "$1"
 }
 
 # A command that a package provides does not exist before the package is installed:
@@ -133,7 +176,7 @@ case "${name}" in
       while IFS= read -r line; do
         [[ "${line}" =~ ^[[:space:]]*([a-z0-9_.-]+)[[:space:]]*=[[:space:]]*(.*)$ ]] || continue
         key="${BASH_REMATCH[1]}" value="${BASH_REMATCH[2]}"
-        if [[ "${key}" == net.bridge.* ]] && ! grep -qx br_netfilter "${state}/modules" 2>/dev/null; then
+        if [[ "${key}" == net.bridge.* ]] && ! has_line "${state}/modules" br_netfilter; then
           continue
         fi
         echo "${key}=${value}" >>"${state}/sysctls"
@@ -142,6 +185,14 @@ case "${name}" in
     ;;
 
   apt-get)
+    # k8s_repo_configured: true when a sources list names pkgs.k8s.io.
+    k8s_repo_configured() {
+      local list
+      for list in "${K8S_ROOT}"/etc/apt/sources.list.d/*.list; do
+        [[ "$(emit "${list}")" == *pkgs.k8s.io* ]] && return 0
+      done
+      return 1
+    }
     args=" $* "
     case "${args}" in
       *" update "*)
@@ -155,7 +206,7 @@ case "${name}" in
           if ((seen_install)) && [[ "${a}" != -* ]]; then
             pkg="${a%%=*}"
             # The Kubernetes packages exist only once their repository is configured.
-            if [[ "${pkg}" == kube* ]] && ! grep -q pkgs.k8s.io "${K8S_ROOT}"/etc/apt/sources.list.d/*.list 2>/dev/null; then
+            if [[ "${pkg}" == kube* ]] && ! k8s_repo_configured; then
               echo "E: Unable to locate package ${pkg}" >&2
               exit 100
             fi
@@ -210,7 +261,7 @@ case "${name}" in
           [[ "${verb}" == enable ]] && echo "${u}" >>"${state}/enabled"
           if [[ "${verb}" != enable || ${now} == 1 ]]; then
             # A unit file written after the last daemon-reload is not what systemd starts.
-            if [[ -f "${K8S_ROOT}/etc/systemd/system/${u}" ]] && ! grep -qx "${u}" "${state}/units-loaded" 2>/dev/null; then
+            if [[ -f "${K8S_ROOT}/etc/systemd/system/${u}" ]] && ! has_line "${state}/units-loaded" "${u}"; then
               echo "Warning: The unit file, source configuration file or drop-ins of ${u} changed on disk. Run 'systemctl daemon-reload' to reload units." >&2
               echo "${u}" >>"${state}/started-stale"
             fi
@@ -264,8 +315,7 @@ case "${name}" in
           { echo "curl: (22) The requested URL returned error: 401" >&2; exit 22; }
         key="${url#http://169.254.169.254/latest/meta-data/}"
         f="${scenario}/imds/${key//\//%}"
-        [[ -f "${f}" ]] || { echo "curl: (22) The requested URL returned error: 404" >&2; exit 22; }
-        cat "${f}"
+        emit "${f}" || { echo "curl: (22) The requested URL returned error: 404" >&2; exit 22; }
         ;;
       https://pkgs.k8s.io/core:/stable:/v*/deb/Release.key)
         net_fails "curl pkgs.k8s.io" && { echo "curl: (6) Could not resolve host: pkgs.k8s.io" >&2; exit 6; }
@@ -281,7 +331,7 @@ case "${name}" in
         if [[ -n "${cacert}" && ! -f "${cacert}" ]]; then
           echo "curl: (77) error setting certificate file: ${cacert}" >&2; exit 77
         fi
-        if [[ "${hostport}" != "$(cat "${scenario}/api-server" 2>/dev/null)" ]] || net_fails "curl livez"; then
+        if [[ "${hostport}" != "$(emit "${scenario}/api-server")" ]] || net_fails "curl livez"; then
           echo "curl: (7) Failed to connect to ${hostport%:*} port ${hostport##*:} after 3 ms: Couldn't connect to server" >&2
           exit 7
         fi
@@ -325,21 +375,21 @@ case "${name}" in
         [[ -f "${f}" ]] || { echo "An error occurred (ParameterNotFound) when calling the GetParameter operation: " >&2; exit 254; }
         # --query Parameter.Value --output text prints the bare value and a newline.
         [[ "$(opt --query "$@")" == Parameter.Value && "$(opt --output "$@")" == text ]] || { echo "aws: unexpected output options: $*" >&2; exit 2; }
-        cat "${f}"
+        emit "${f}"
         echo
         ;;
       "ssm put-parameter")
         net_fails "aws ssm put-parameter" && { echo "An error occurred (ThrottlingException) when calling the PutParameter operation (reached max retries: 2): Rate exceeded" >&2; exit 254; }
         pname="$(opt --name "$@")"
         value="$(opt --value "$@")"
-        if [[ "${value}" == file://* ]]; then value="$(cat "${value#file://}")" || exit 255; fi
+        if [[ "${value}" == file://* ]]; then value="$(emit "${value#file://}")" || exit 255; fi
         printf '%s' "${value}" >"${scenario}/ssm/$(key_of "${pname}")"
         echo "${pname}" >>"${state}/ssm-puts"
         printf '{\n    "Version": 2,\n    "Tier": "Standard"\n}\n'
         ;;
       "ec2 describe-instances")
         # The answer recorded in scenario/ec2.json (an empty reservation list without one).
-        cat "${scenario}/ec2.json" 2>/dev/null || echo '{"Reservations": []}'
+        emit "${scenario}/ec2.json" || echo '{"Reservations": []}'
         ;;
       "s3 cp")
         net_fails "aws s3 cp" && { echo "upload failed: An error occurred (AccessDenied) when calling the PutObject operation: Access Denied" >&2; exit 1; }
@@ -409,7 +459,7 @@ case "${name}" in
         [[ -f "$(opt --kubeconfig "$@")" ]] || { echo "error: stat $(opt --kubeconfig "$@"): no such file or directory" >&2; exit 1; }
         binding="$(opt clusterrolebinding "$@")"
         # The API server refuses to create an object whose name is taken.
-        if grep -q "^${binding} " "${state}/clusterrolebindings" 2>/dev/null; then
+        if has_line_starting "${state}/clusterrolebindings" "${binding} "; then
           echo "error: failed to create clusterrolebinding: clusterrolebindings.rbac.authorization.k8s.io \"${binding}\" already exists" >&2; exit 1
         fi
         echo "${binding} $(opt --clusterrole "$@") $(opt --group "$@")" >>"${state}/clusterrolebindings"
@@ -418,7 +468,7 @@ case "${name}" in
         echo "clusterrolebinding.rbac.authorization.k8s.io/${binding} created"
         ;;
       # The answer recorded in scenario/nodes.json (no node without one).
-      "get nodes "*) cat "${scenario}/nodes.json" 2>/dev/null || echo '{"items": []}' ;;
+      "get nodes "*) emit "${scenario}/nodes.json" || echo '{"items": []}' ;;
       "delete node "*) echo "node \"$3\" deleted" ;;
       *"get --raw /.well-known/openid-configuration"*)
         fails "kubectl get --raw" && { echo "The connection to the server 10.0.1.10:6443 was refused - did you specify the right host or port?" >&2; exit 1; }
