@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { releaseNamed, synthApp } from "./helpers/synth";
-import { groupsExpectingToFire } from "./helpers/promtool-fixture";
+import { groupsExpectingToFire, PROMTOOL_ENV } from "./helpers/promtool";
 import { itWith, requireTool } from "./helpers/tools";
 import { RELEASES } from "../lib/k8s-names";
 import { CERT_ALERTS, CERT_RULE_GROUP } from "../lib/alerting/certificates";
@@ -33,7 +33,7 @@ const values = parse((release.body.values as string[])[0] as string) as Values;
 const groups = values.additionalPrometheusRulesMap?.[CERT_RULE_GROUP]?.groups ?? [];
 
 function run(tool: string, args: string[], cwd: string): { code: number; out: string } {
-  const r = spawnSync(tool, args, { cwd, encoding: "utf8" });
+  const r = spawnSync(tool, args, { cwd, encoding: "utf8", env: PROMTOOL_ENV });
   return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
 }
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { resourcesOf, synthApp, type SynthesizedStack } from "./helpers/synth";
-import { groupsChangedBy } from "./helpers/promtool-fixture";
+import { groupsChangedBy, PROMTOOL_ENV } from "./helpers/promtool";
 import { itWith, requireTool } from "./helpers/tools";
 import { ALERTS, BURN_RATE_ALERTS, LOOKBACK, RECORDS, SEVERITY, errorBudget, sloRuleGroups, type AlertingRule, type RuleGroup } from "../lib/alerting/slo";
 import { SLO_RULE_GROUP_PREFIX, RELEASES } from "../lib/k8s-names";
@@ -41,7 +41,7 @@ function alerts(groups: RuleGroup[]): AlertingRule[] {
 
 function run(tool: string, args: string[], cwd: string): { code: number; out: string } {
   try {
-    return { code: 0, out: execFileSync(tool, args, { cwd, encoding: "utf8", stdio: "pipe" }) };
+    return { code: 0, out: execFileSync(tool, args, { cwd, encoding: "utf8", stdio: "pipe", env: PROMTOOL_ENV }) };
   } catch (e) {
     const err = e as { status?: number; stdout?: string; stderr?: string };
     return { code: err.status ?? 1, out: `${err.stdout ?? ""}${err.stderr ?? ""}` };
@@ -158,7 +158,7 @@ describe("SLO rules under promtool", () => {
     const results = await Promise.all(
       tests.map(async (t) => {
         try {
-          const { stdout } = await promisify(execFile)(promtool as string, ["test", "rules", t], { cwd: dir, encoding: "utf8" });
+          const { stdout } = await promisify(execFile)(promtool as string, ["test", "rules", t], { cwd: dir, encoding: "utf8", env: PROMTOOL_ENV });
           return { t, ok: true, out: stdout };
         } catch (e) {
           const err = e as { stdout?: string; stderr?: string };

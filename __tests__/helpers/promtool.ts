@@ -1,3 +1,16 @@
+/** Running promtool in the tests: its environment, and narrowed unit-test files. */
+import { parse, stringify } from "yaml";
+
+/**
+ * The environment promtool runs with. Its rule evaluation
+ * allocates heavily (every evaluation step reads each range window afresh),
+ * so with Go's defaults a fifth of its CPU goes to the garbage collector,
+ * spread over every core. A less eager collector on one thread gives the
+ * same results for about three quarters of the CPU, at under 150 MB per
+ * process (Go runtime: GOGC, GOMAXPROCS).
+ */
+export const PROMTOOL_ENV: NodeJS.ProcessEnv = { ...process.env, GOGC: "400", GOMAXPROCS: "1" };
+
 /**
  * Narrowing a promtool unit-test file to the test groups a deliberate defect
  * can show up in, so a "the tests can fail" check does not re-run the whole
@@ -6,7 +19,6 @@
  * the groups kept; the file's other keys (rule_files, evaluation_interval,
  * group_eval_order) are kept as they are.
  */
-import { parse, stringify } from "yaml";
 
 interface AlertRuleTest {
   alertname: string;
