@@ -127,6 +127,9 @@ function runRenewal(opts: { days?: Record<string, number>; env?: Record<string, 
       ADMIN_PEM: path.join(dir, "admin.pem"),
       ANCHOR_PEM: path.join(dir, "anchor.pem"),
       ISSUER_PEM: path.join(dir, "issuer.pem"),
+      // `openssl x509` (OpenSSL 3.0) loads the system CA bundle on every call although reading a
+      // certificate's notAfter needs no trust store: an empty one makes each call ~15 ms cheaper.
+      SSL_CERT_FILE: "/dev/null",
       ...opts.env,
     },
   });

@@ -287,6 +287,9 @@ export function runBootstrap(script: string, scenario: Scenario = {}): Run {
       BASH_ENV: bashEnv,
       K8S_ROOT: root,
       K8S_HARNESS: harness,
+      // `openssl x509` (OpenSSL 3.0) loads the system CA bundle on every call; the scripts only read
+      // certificates with it (hashes, dates), which needs no trust store.
+      SSL_CERT_FILE: "/dev/null",
       ...scenario.env,
     },
   });
