@@ -9,10 +9,10 @@ import { Annotations, App, TerraformStack } from "cdktf";
 import { DISABLE_STACK_TRACE_IN_METADATA } from "cdktf/lib/annotations";
 import { ConfigError, loadConfig, type Config } from "./lib/config";
 import * as path from "node:path";
-import { NetworkStack } from "./stacks/network/network-stack";
-import { ClusterStack } from "./stacks/cluster/cluster-stack";
-import { PlatformStack } from "./stacks/platform/platform-stack";
-import { AppsStack } from "./stacks/apps/apps-stack";
+import type { NetworkStack } from "./stacks/network/network-stack";
+import type { ClusterStack } from "./stacks/cluster/cluster-stack";
+import type { PlatformStack } from "./stacks/platform/platform-stack";
+import type { AppsStack } from "./stacks/apps/apps-stack";
 import { prepareLocalState } from "./lib/local-state";
 import { STACK_NAMES } from "./lib/stack-base";
 
@@ -24,10 +24,16 @@ export interface ProjectStacks {
 }
 
 export function buildApp(app: App, config: Config): ProjectStacks {
-  const network = new NetworkStack(app, config);
-  const cluster = new ClusterStack(app, config, network.outputs);
-  const platform = new PlatformStack(app, config, cluster.outputs);
-  const apps = new AppsStack(app, config, cluster.outputs, platform.outputs);
+  // The stacks (and the providers they import) load here, once the configuration is valid:
+  // a configuration problem is reported without loading them.
+  const { NetworkStack: Network } = require("./stacks/network/network-stack") as typeof import("./stacks/network/network-stack");
+  const { ClusterStack: Cluster } = require("./stacks/cluster/cluster-stack") as typeof import("./stacks/cluster/cluster-stack");
+  const { PlatformStack: Platform } = require("./stacks/platform/platform-stack") as typeof import("./stacks/platform/platform-stack");
+  const { AppsStack: Apps } = require("./stacks/apps/apps-stack") as typeof import("./stacks/apps/apps-stack");
+  const network = new Network(app, config);
+  const cluster = new Cluster(app, config, network.outputs);
+  const platform = new Platform(app, config, cluster.outputs);
+  const apps = new Apps(app, config, cluster.outputs, platform.outputs);
   return { network, cluster, platform, apps };
 }
 
