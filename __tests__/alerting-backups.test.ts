@@ -6,13 +6,12 @@
  * with the control plane: the helper writes the gauge the rules read, into
  * the folder node-exporter's textfile collector reads.
  */
-import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { releaseNamed, synthApp } from "./helpers/synth";
-import { groupsExpectingToFire, PROMTOOL_ENV } from "./helpers/promtool";
+import { groupsExpectingToFire, runPromtool } from "./helpers/promtool";
 import { itWith, requireTool } from "./helpers/tools";
 import { RELEASES, SLO_RULE_GROUP_PREFIX } from "../lib/k8s-names";
 import { BACKUP_ALERTS, BACKUP_RULE_GROUP } from "../lib/alerting/backups";
@@ -38,11 +37,6 @@ function valuesOf(context: unknown): Values {
 const app = synthApp({});
 const values = valuesOf({});
 const groups = values.additionalPrometheusRulesMap?.[BACKUP_RULE_GROUP]?.groups ?? [];
-
-function run(tool: string, args: string[], cwd: string): { code: number; out: string } {
-  const r = spawnSync(tool, args, { cwd, encoding: "utf8", env: PROMTOOL_ENV });
-  return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
-}
 
 /** A folder with the rules and the fixture (or, for a "can fail" check, the fixture's groups that can see the defect). */
 function workdir(rules: RuleGroup[], fixture?: string): string {
@@ -88,13 +82,13 @@ describe("etcd backup alerts under promtool", () => {
   const promtool = requireTool("promtool", "prometheus");
 
   itWith(promtool)("pass promtool check rules", () => {
-    const { code, out } = run(promtool as string, ["check", "rules", RULES_FILE], workdir(groups));
+    const { code, out } = runPromtool(promtool as string, ["check", "rules", RULES_FILE], workdir(groups));
     expect(out).toContain("SUCCESS");
     expect(code).toBe(0);
   });
 
   itWith(promtool)("pass the unit tests: silent while hourly snapshots succeed, ticket 3h and page 1d after the last success, the same with none at all", () => {
-    const { code, out } = run(promtool as string, ["test", "rules", "backups.test.yaml"], workdir(groups));
+    const { code, out } = runPromtool(promtool as string, ["test", "rules", "backups.test.yaml"], workdir(groups));
     expect(out).toContain("SUCCESS");
     expect(code).toBe(0);
   });
@@ -105,7 +99,7 @@ describe("etcd backup alerts under promtool", () => {
       rules: g.rules.map((r) => ("alert" in r && r.alert === BACKUP_ALERTS.ticket ? { ...r, expr: r.expr.replace("> 10800", "> 14400") } : r)),
     }));
     // Only the groups that expect the ticket to fire can see it fire late.
-    const { code, out } = run(promtool as string, ["test", "rules", "backups.test.yaml"], workdir(broken, groupsExpectingToFire(readFileSync(FIXTURE, "utf8"), BACKUP_ALERTS.ticket)));
+    const { code, out } = runPromtool(promtool as string, ["test", "rules", "backups.test.yaml"], workdir(broken, groupsExpectingToFire(readFileSync(FIXTURE, "utf8"), BACKUP_ALERTS.ticket)));
     expect(code).not.toBe(0);
     expect(out).toContain(`alertname: ${BACKUP_ALERTS.ticket},`);
   });

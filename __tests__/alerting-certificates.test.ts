@@ -5,13 +5,12 @@
  * __tests__/fixtures/certificates/expiry-alerts.test.yaml; and node-exporter
  * pointed at the folder the control plane writes the expiries to.
  */
-import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { releaseNamed, synthApp } from "./helpers/synth";
-import { groupsExpectingToFire, PROMTOOL_ENV } from "./helpers/promtool";
+import { groupsExpectingToFire, runPromtool } from "./helpers/promtool";
 import { itWith, requireTool } from "./helpers/tools";
 import { RELEASES } from "../lib/k8s-names";
 import { CERT_ALERTS, CERT_RULE_GROUP } from "../lib/alerting/certificates";
@@ -31,11 +30,6 @@ const app = synthApp({});
 const release = releaseNamed(app.stack("platform"), RELEASES.kubePrometheusStack);
 const values = parse((release.body.values as string[])[0] as string) as Values;
 const groups = values.additionalPrometheusRulesMap?.[CERT_RULE_GROUP]?.groups ?? [];
-
-function run(tool: string, args: string[], cwd: string): { code: number; out: string } {
-  const r = spawnSync(tool, args, { cwd, encoding: "utf8", env: PROMTOOL_ENV });
-  return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
-}
 
 /** A folder with the rules and the fixture (or, for a "can fail" check, the fixture's groups that can see the defect). */
 function workdir(rules: RuleGroup[], fixture?: string): string {
@@ -74,7 +68,7 @@ describe("certificate expiry rules under promtool", () => {
 
   itWith(promtool)("pass promtool check rules", () => {
     const dir = workdir(groups);
-    const { code, out } = run(promtool as string, ["check", "rules", RULES_FILE], dir);
+    const { code, out } = runPromtool(promtool as string, ["check", "rules", RULES_FILE], dir);
     expect(out).toContain("SUCCESS");
     expect(out).not.toContain("FAILED");
     expect(code).toBe(0);
@@ -82,7 +76,7 @@ describe("certificate expiry rules under promtool", () => {
 
   itWith(promtool)("pass the unit tests: ticket at 30 days, page at 7, the admin certificate's ticket, stale data, a missing certificate", () => {
     const dir = workdir(groups);
-    const { code, out } = run(promtool as string, ["test", "rules", "certificates.test.yaml"], dir);
+    const { code, out } = runPromtool(promtool as string, ["test", "rules", "certificates.test.yaml"], dir);
     expect(out).toContain("SUCCESS");
     expect(code).toBe(0);
   });
@@ -94,7 +88,7 @@ describe("certificate expiry rules under promtool", () => {
     }));
     // Only the groups that expect the page to fire can see it fire late.
     const dir = workdir(broken, groupsExpectingToFire(readFileSync(FIXTURE, "utf8"), CERT_ALERTS.page));
-    const { code, out } = run(promtool as string, ["test", "rules", "certificates.test.yaml"], dir);
+    const { code, out } = runPromtool(promtool as string, ["test", "rules", "certificates.test.yaml"], dir);
     expect(code).not.toBe(0);
     expect(out).toContain("alertname: CertificateExpiresIn7Days,");
   });
@@ -104,7 +98,7 @@ describe("certificate expiry rules under promtool", () => {
       ...g,
       rules: g.rules.map((r) => ("alert" in r && r.alert === CERT_ALERTS.stale ? { ...r, expr: r.expr.replace("k8s-certificates", "other") } : r)),
     }));
-    const { code, out } = run(promtool as string, ["test", "rules", "certificates.test.yaml"], workdir(broken, groupsExpectingToFire(readFileSync(FIXTURE, "utf8"), CERT_ALERTS.stale)));
+    const { code, out } = runPromtool(promtool as string, ["test", "rules", "certificates.test.yaml"], workdir(broken, groupsExpectingToFire(readFileSync(FIXTURE, "utf8"), CERT_ALERTS.stale)));
     expect(code).not.toBe(0);
     expect(out).toContain(`alertname: ${CERT_ALERTS.stale},`);
   });

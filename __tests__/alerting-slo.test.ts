@@ -4,14 +4,12 @@
  * PrometheusRule, written to a temp dir as `bookinfo-slo-rules.yaml`, and the
  * promtool test files in __tests__/fixtures/alerting/ load that file.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { promisify } from "node:util";
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { resourcesOf, synthApp, type SynthesizedStack } from "./helpers/synth";
-import { groupsChangedBy, PROMTOOL_ENV } from "./helpers/promtool";
+import { groupsChangedBy, runPromtool, startPromtool } from "./helpers/promtool";
 import { itWith, requireTool } from "./helpers/tools";
 import { ALERTS, BURN_RATE_ALERTS, LOOKBACK, RECORDS, SEVERITY, errorBudget, sloRuleGroups, type AlertingRule, type RuleGroup } from "../lib/alerting/slo";
 import { SLO_RULE_GROUP_PREFIX, RELEASES } from "../lib/k8s-names";
@@ -37,15 +35,6 @@ function prometheusRules(stack: SynthesizedStack): PrometheusRuleObject[] {
 
 function alerts(groups: RuleGroup[]): AlertingRule[] {
   return groups.flatMap((g) => g.rules).filter((r): r is AlertingRule => "alert" in r);
-}
-
-function run(tool: string, args: string[], cwd: string): { code: number; out: string } {
-  try {
-    return { code: 0, out: execFileSync(tool, args, { cwd, encoding: "utf8", stdio: "pipe", env: PROMTOOL_ENV }) };
-  } catch (e) {
-    const err = e as { status?: number; stdout?: string; stderr?: string };
-    return { code: err.status ?? 1, out: `${err.stdout ?? ""}${err.stderr ?? ""}` };
-  }
 }
 
 const app = synthApp({});
@@ -138,7 +127,7 @@ describe("SLO rules under promtool", () => {
   for (const t of tests) copyFileSync(path.join(FIXTURES, t), path.join(dir, t));
 
   itWith(promtool)("passes promtool check rules", () => {
-    const { code, out } = run(promtool as string, ["check", "rules", RULES_FILE], dir);
+    const { code, out } = runPromtool(promtool as string, ["check", "rules", RULES_FILE], dir);
     expect(out).toMatch(/SUCCESS: \d+ rules found/);
     expect(code).toBe(0);
   });
@@ -155,18 +144,8 @@ describe("SLO rules under promtool", () => {
       ]),
     );
     // One promtool per file, in parallel: the whole set takes as long as the slowest file.
-    const results = await Promise.all(
-      tests.map(async (t) => {
-        try {
-          const { stdout } = await promisify(execFile)(promtool as string, ["test", "rules", t], { cwd: dir, encoding: "utf8", env: PROMTOOL_ENV });
-          return { t, ok: true, out: stdout };
-        } catch (e) {
-          const err = e as { stdout?: string; stderr?: string };
-          return { t, ok: false, out: `${err.stdout ?? ""}${err.stderr ?? ""}` };
-        }
-      }),
-    );
-    const failed = results.filter((r) => !r.ok);
+    const results = await Promise.all(tests.map((t) => startPromtool(promtool as string, ["test", "rules", t], dir)));
+    const failed = results.filter((r) => r.code !== 0);
     if (failed.length > 0) throw new Error(failed.map((r) => r.out).join("\n"));
     for (const r of results) expect(r.out).toContain("SUCCESS");
   });
@@ -177,7 +156,7 @@ describe("SLO rules under promtool", () => {
     expect(broken).not.toBe(original);
     // Only the test group the edit touched goes to promtool (the full file passed above).
     writeFileSync(path.join(dir, "broken.yaml"), groupsChangedBy(original, broken));
-    const { code, out } = run(promtool as string, ["test", "rules", "broken.yaml"], dir);
+    const { code, out } = runPromtool(promtool as string, ["test", "rules", "broken.yaml"], dir);
     expect(code).not.toBe(0);
     expect(out).toContain("alertname: ProductpageErrorBudgetFastBurn, time: 1h1m,");
   });

@@ -1,4 +1,5 @@
 /** Running promtool in the tests: its environment, and narrowed unit-test files. */
+import { execFile, spawnSync } from "node:child_process";
 import { parse, stringify } from "yaml";
 
 /**
@@ -9,7 +10,28 @@ import { parse, stringify } from "yaml";
  * same results for about three quarters of the CPU, at under 150 MB per
  * process (Go runtime: GOGC, GOMAXPROCS).
  */
-export const PROMTOOL_ENV: NodeJS.ProcessEnv = { ...process.env, GOGC: "400", GOMAXPROCS: "1" };
+const PROMTOOL_ENV: NodeJS.ProcessEnv = { ...process.env, GOGC: "400", GOMAXPROCS: "1" };
+
+export interface PromtoolResult {
+  readonly code: number;
+  /** stdout, then stderr. */
+  readonly out: string;
+}
+
+/** Runs promtool (the path `requireTool` found) with `args` in `cwd`. */
+export function runPromtool(promtool: string, args: string[], cwd: string): PromtoolResult {
+  const r = spawnSync(promtool, args, { cwd, encoding: "utf8", env: PROMTOOL_ENV });
+  return { code: r.status ?? 1, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+}
+
+/** The same, without blocking, so several promtool processes can run at once. */
+export function startPromtool(promtool: string, args: string[], cwd: string): Promise<PromtoolResult> {
+  return new Promise((resolve) => {
+    execFile(promtool, args, { cwd, encoding: "utf8", env: PROMTOOL_ENV }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, out: `${stdout}${stderr}` });
+    });
+  });
+}
 
 /**
  * Narrowing a promtool unit-test file to the test groups a deliberate defect
