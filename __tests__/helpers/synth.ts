@@ -15,9 +15,7 @@ const cdktf = (): typeof import("cdktf") => require("cdktf") as typeof import("c
 const main = (): typeof import("../../main") => require("../../main") as typeof import("../../main");
 
 export interface SynthesizedStack {
-  /** The stack's Terraform JSON as Testing.synth returns it (for the cdktf matchers). */
-  readonly json: string;
-  /** The same, parsed. */
+  /** The stack's Terraform JSON as Testing.synth returns it, parsed. */
   readonly tf: TerraformJson;
 }
 
@@ -55,7 +53,7 @@ function buildStacks(config: Config, tamper?: (stacks: ProjectStacks) => void): 
 }
 
 function synthesizedApp(config: Config, json: Record<string, string>, stacks: () => ProjectStacks): SynthesizedApp {
-  const synthesized = new Map<string, SynthesizedStack>(Object.entries(json).map(([name, j]) => [name, { json: j, tf: JSON.parse(j) as TerraformJson }]));
+  const synthesized = new Map<string, SynthesizedStack>(Object.entries(json).map(([name, j]) => [name, { tf: JSON.parse(j) as TerraformJson }]));
   let built: ProjectStacks | undefined;
   return {
     config,
@@ -172,5 +170,5 @@ export function synthNetwork(context: unknown = {}, tamper?: (network: NetworkSt
     });
     if (!tamper) writeShared("network", key, { network: json });
   }
-  return { json, tf: JSON.parse(json) as TerraformJson };
+  return { tf: JSON.parse(json) as TerraformJson };
 }
